@@ -1,0 +1,36 @@
+# The few verbs a person needs. `make run` and `make test` are the README's two commands.
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: setup run test lint format dev docs clean
+
+setup:  ## install the locked dependencies and prepare the dbt manifest
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
+	$(UV) run dbt parse --quiet --project-dir dbt --profiles-dir dbt
+
+run: setup  ## run the nightly job on data/landing and print the headline KPIs
+	$(UV) run partner run
+
+test: setup lint  ## lint, then every test
+	$(UV) run pytest
+
+lint:
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format:
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+dev: setup  ## the Dagster UI on http://127.0.0.1:3000 (schedules and sensors run with it)
+	mkdir -p .dagster_home && cp -n dagster.yaml .dagster_home/ 2>/dev/null || true
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(UV) run dagster dev -m dagster_project.definitions
+
+docs: setup  ## dbt docs for the marts on http://127.0.0.1:8080
+	cd dbt && $(UV) run dbt docs generate --profiles-dir . && $(UV) run dbt docs serve --profiles-dir .
+
+clean:
+	rm -rf dbt/target dbt/logs .pytest_cache .ruff_cache

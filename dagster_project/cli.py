@@ -1,0 +1,186 @@
+"""The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner sql`,
+`partner generate`. Each is a thin call into the modules that do the work."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+
+
+def ensure_dbt_manifest() -> None:
+    """Dagster needs dbt's manifest before it can load the definitions (STACK.md)."""
+    if (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
+        return
+    print("preparing the dbt manifest (dbt parse) ...", flush=True)
+    subprocess.run(
+        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+         str(DBT_PROJECT_DIR)],
+        check=True,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+    )
+
+
+def run_nightly(settings: Settings) -> bool:
+    """Run the nightly job in this process on `settings`; True when it succeeded."""
+    ensure_dbt_manifest()
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+    from dagster_project.jobs import NIGHTLY_JOB, partner_run_config
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    job = defs.resolve_job_def(NIGHTLY_JOB)
+    result = job.execute_in_process(
+        run_config={
+            **partner_run_config(
+                landing_dir=str(settings.landing_dir),
+                warehouse=str(settings.warehouse),
+                as_of=settings.as_of.isoformat(),
+            ),
+            # step-by-step progress without Dagster's debug chatter
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        },
+        instance=instance,
+        raise_on_error=False,
+    )
+    return result.success
+
+
+def connect_read_only(settings: Settings):
+    import duckdb
+
+    if not settings.warehouse.exists():
+        sys.exit(f"no warehouse at {settings.warehouse}: run `partner run` first")
+    return duckdb.connect(str(settings.warehouse), read_only=True)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _money(value) -> str:
+    return "n/a" if value is None else f"{float(value):,.2f}"
+
+
+def print_kpis(settings: Settings) -> None:
+    con = connect_read_only(settings)
+    try:
+        row = con.execute(
+            """
+            select as_of_date, total_revenue_usd, partner_sourced_revenue_usd,
+                   partner_influenced_revenue_usd, sourced_share, influenced_share,
+                   signed_partners, active_partners, activation_rate,
+                   median_days_to_first_deal, share_first_deal_under_90d,
+                   partners_waiting_past_90d, partner_nps
+            from marts.program_kpis
+            order by as_of_date desc
+            limit 1
+            """
+        ).fetchone()
+    finally:
+        con.close()
+    if row is None:
+        sys.exit("marts.program_kpis is empty")
+    (as_of, total, sourced, influenced, sourced_share, influenced_share, signed, active,
+     activation, median_days, under_90, waiting, nps) = row
+    median_text = "n/a" if median_days is None else f"{median_days:g} days"
+    nps_text = "n/a" if nps is None else f"{nps:.0f}"
+    print(f"\nPartner program as of {as_of} (trailing 365 days, reporting currency)")
+    print(f"  total revenue              {_money(total):>18}")
+    print(f"  partner-sourced revenue    {_money(sourced):>18}   share {_pct(sourced_share)}  (target 20-30%)")
+    print(f"  partner-influenced revenue {_money(influenced):>18}   share {_pct(influenced_share)}  (target 40-50%)")
+    print(f"  activation rate            {_pct(activation):>18}   {active} active of {signed} signed  (target >= 60%)")
+    print(f"  median days to first deal  {median_text:>18}   {_pct(under_90)} under 90 days, {waiting} waiting past 90 days  (target < 90)")
+    print(f"  partner NPS                {nps_text:>18}   (target >= 50)")
+    print(f"\nwarehouse: {settings.warehouse} (schema `marts`)")
+
+
+def print_audit(settings: Settings) -> None:
+    con = connect_read_only(settings)
+    try:
+        rows = con.execute(
+            """
+            select status, count(*) as files, sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+            from audit.load_log group by status order by status
+            """
+        ).fetchall()
+        print("files by status: (status, files, rows read, loaded, quarantined)")
+        for row in rows:
+            print("  ", row)
+        for file_path, reason in con.execute(
+            "select file_path, reason from audit.load_log where status = 'rejected' order by 1"
+        ).fetchall():
+            print(f"rejected {file_path}: {reason}")
+        for file_path, line, reason in con.execute(
+            "select file_path, line_number, reason from audit.quarantine order by 1, 2 limit 50"
+        ).fetchall():
+            print(f"quarantined {file_path}:{line}: {reason}")
+    finally:
+        con.close()
+
+
+def run_sql(settings: Settings, query: str) -> None:
+    con = connect_read_only(settings)
+    try:
+        print(con.sql(query))
+    finally:
+        con.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="partner", description=__doc__)
+    parser.add_argument("--landing", help="landing folder (default: PARTNER_LANDING_DIR or data/landing)")
+    parser.add_argument("--warehouse", help="warehouse file (default: PARTNER_WAREHOUSE or data/warehouse.duckdb)")
+    parser.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: PARTNER_AS_OF or today)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the nightly job, then print the headline KPIs")
+    commands.add_parser("kpis", help="print the headline KPIs of the served warehouse")
+    commands.add_parser("audit", help="print the load log, rejected files and quarantined rows")
+    sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
+    sql.add_argument("query")
+    generate = commands.add_parser("generate", help="write a generated sample landing folder")
+    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--scale", type=float, default=1.0)
+    generate.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    env = dict(os.environ)
+    if args.landing:
+        env["PARTNER_LANDING_DIR"] = args.landing
+    if args.warehouse:
+        env["PARTNER_WAREHOUSE"] = args.warehouse
+    if args.as_of:
+        env["PARTNER_AS_OF"] = args.as_of
+    try:
+        settings = Settings.from_env(env)
+    except ValueError as err:
+        sys.exit(str(err))
+
+    if args.command == "run":
+        print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
+        if not run_nightly(settings):
+            sys.exit(
+                "the nightly run failed; the last good warehouse is unchanged. "
+                "The run log above names the failing step; `partner audit` shows rejected files."
+            )
+        print_kpis(settings)
+    elif args.command == "kpis":
+        print_kpis(settings)
+    elif args.command == "audit":
+        print_audit(settings)
+    elif args.command == "sql":
+        run_sql(settings, args.query)
+    elif args.command == "generate":
+        from dagster_project.sample_data import generate as generate_sample
+
+        counts = generate_sample(args.out, scale=args.scale, seed=args.seed, progress=print)
+        print(f"wrote {sum(counts.values()):,} rows to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""The one Dagster Definitions: landing → raw → dbt models → checks → published warehouse."""
+
+import dagster as dg
+
+from dagster_project.dbt import dbt_resource, partner_dbt_assets
+from dagster_project.ingest.assets import ingest_assets
+from dagster_project.jobs import new_export_sensor, nightly_job, nightly_schedule
+from dagster_project.publish import published_warehouse, warehouse_build
+from dagster_project.resources import PartnerSettings
+
+defs = dg.Definitions(
+    assets=[warehouse_build, *ingest_assets, partner_dbt_assets, published_warehouse],
+    jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    sensors=[new_export_sensor],
+    resources={"dbt": dbt_resource(), "partner": PartnerSettings()},
+)

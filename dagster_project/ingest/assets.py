@@ -1,0 +1,95 @@
+"""Landing → raw: one Dagster asset per source system, one raw table (asset key) per entity.
+
+Each asset reads the new export files of its source with Polars (reader.py), loads them into the
+build warehouse's `raw` schema and records every file in `audit.load_log` (loader.py). Rejected
+files and quarantined rows show up three ways: the run log, a warning asset check per entity, and
+the audit tables.
+"""
+
+
+from pathlib import PurePosixPath
+
+import dagster as dg
+import duckdb
+
+from dagster_project.ingest.entities import SOURCES, entities_of
+from dagster_project.ingest.loader import load_source, reject_unknown
+from dagster_project.resources import PartnerSettings
+
+INGEST_GROUP = "ingest"
+USABLE_CHECK = "landing_files_usable"
+
+
+def raw_key(raw_table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", raw_table])
+
+
+def _entity_of(relative_file: str) -> tuple[str, str]:
+    """(source, entity) of a landing file path `<source>/<date>/<entity>.<ext>`."""
+    parts = PurePosixPath(relative_file).parts
+    return parts[0], PurePosixPath(parts[-1]).stem
+
+
+def _ingest_asset(source: str) -> dg.AssetsDefinition:
+    entities = entities_of(source)
+    specs = [
+        dg.AssetSpec(
+            raw_key(ent.raw_table),
+            group_name=INGEST_GROUP,
+            deps=["warehouse_build"],
+            description=f"Every loaded version of {ent.qualified_name} (key: {', '.join(ent.key)}).",
+            kinds={"polars", "duckdb"},
+        )
+        for ent in entities
+    ]
+    check_specs = [
+        dg.AssetCheckSpec(
+            USABLE_CHECK,
+            asset=raw_key(ent.raw_table),
+            description="No export file rejected and no row quarantined in this run.",
+        )
+        for ent in entities
+    ]
+
+    @dg.multi_asset(
+        name=f"ingest_{source}", specs=specs, check_specs=check_specs, can_subset=False
+    )
+    def _ingest(context: dg.AssetExecutionContext, partner: PartnerSettings):
+        settings = partner.settings()
+        con = duckdb.connect(str(settings.build_path))
+        try:
+            loads = load_source(con, settings.landing_dir, source, log=context.log.info)
+            if source == SOURCES[0]:
+                # folders that are no known source are reported once per run, by the first asset
+                loads += reject_unknown(con, settings.landing_dir, log=context.log.warning)
+        finally:
+            con.close()
+
+        for ent in entities:
+            mine = [ld for ld in loads if _entity_of(ld.file) == (source, ent.name)]
+            rejected = [ld for ld in mine if ld.status == "rejected"]
+            quarantined = sum(ld.rows_quarantined for ld in mine)
+            metadata = {
+                "files_loaded": sum(ld.status == "loaded" for ld in mine),
+                "files_skipped_as_duplicate": sum(ld.status == "skipped_duplicate" for ld in mine),
+                "files_rejected": len(rejected),
+                "rows_read": sum(ld.rows_read for ld in mine),
+                "rows_loaded": sum(ld.rows_loaded for ld in mine),
+                "rows_quarantined": quarantined,
+            }
+            yield dg.MaterializeResult(asset_key=raw_key(ent.raw_table), metadata=metadata)
+            problems = [f"{ld.file}: {ld.reason}" for ld in rejected]
+            if quarantined:
+                problems.append(f"{quarantined} row(s) quarantined: see audit.quarantine")
+            yield dg.AssetCheckResult(
+                asset_key=raw_key(ent.raw_table),
+                check_name=USABLE_CHECK,
+                passed=not problems,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={**metadata, "problems": "\n".join(problems) or "none"},
+            )
+
+    return _ingest
+
+
+ingest_assets = [_ingest_asset(source) for source in SOURCES]

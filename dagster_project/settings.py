@@ -1,0 +1,63 @@
+"""Where the run reads, where it writes, and which day it computes: one place, read when asked.
+
+PARTNER_LANDING_DIR  folder of exports, <source>/<export date>/<entity>.csv   [data/landing]
+PARTNER_WAREHOUSE    the served DuckDB file readers open read-only          [data/warehouse.duckdb]
+PARTNER_AS_OF        the as-of date, YYYY-MM-DD                              [today, UTC]
+
+Relative paths are taken from the project root, so the same settings work from any directory.
+Nothing here runs at import: call `Settings.from_env()` inside the code that needs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+# dbt of this environment, found even when the venv is not activated (e.g. `.venv/bin/partner`)
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+DEFAULT_LANDING_DIR = "data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+
+
+def resolve_path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    if not value:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as err:
+        raise ValueError(
+            f"PARTNER_AS_OF={value!r} is not a date: give it as YYYY-MM-DD (e.g. 2026-03-01), "
+            "or leave it unset for today"
+        ) from err
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse: Path
+    as_of: dt.date
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            landing_dir=resolve_path(env.get("PARTNER_LANDING_DIR") or DEFAULT_LANDING_DIR),
+            warehouse=resolve_path(env.get("PARTNER_WAREHOUSE") or DEFAULT_WAREHOUSE),
+            as_of=parse_as_of(env.get("PARTNER_AS_OF")),
+        )
+
+    @property
+    def build_path(self) -> Path:
+        """The file a run builds before it is swapped onto `warehouse` (same folder: atomic)."""
+        return self.warehouse.with_name(f".{self.warehouse.name}.building")

@@ -1,0 +1,14 @@
+{#- Amount in the reporting currency, rounded to the cent, from an amount and a rate to the
+    reporting currency (null rate -> null: the amount stays unconverted, never guessed). -#}
+{% macro to_reporting_currency(amount, currency, rate) -%}
+    cast(round(
+        cast({{ amount }} as decimal(18, 4))
+        * cast(
+            case
+                when {{ currency }} = '{{ var("reporting_currency") }}' then 1
+                else {{ rate }}
+            end as decimal(18, 10)
+        ),
+        2
+    ) as decimal(18, 2))
+{%- endmacro %}

@@ -1,0 +1,34 @@
+-- Deal registrations up to D with the account they hold (METRICS.md section 2): its account_id,
+-- else the account matched from customer_domain, else the account of the opportunity it names.
+with registrations as (
+    select * from {{ ref('stg_crm__deal_registrations') }}
+    where registered_date <= {{ as_of_date() }}
+),
+
+account_domains as (
+    select * from {{ ref('int_account_domains') }}
+),
+
+opportunities as (
+    select * from {{ ref('int_opportunities_valued') }}
+),
+
+final as (
+    select
+        registrations.registration_id,
+        registrations.partner_id,
+        registrations.status,
+        registrations.registered_at,
+        registrations.registered_date,
+        registrations.expires_date,
+        registrations.opportunity_id,
+        coalesce(
+            registrations.account_id, account_domains.account_id, opportunities.account_id
+        ) as account_id
+    from registrations
+    left join account_domains
+        on registrations.normalized_domain = account_domains.normalized_domain
+    left join opportunities on registrations.opportunity_id = opportunities.opportunity_id
+)
+
+select * from final

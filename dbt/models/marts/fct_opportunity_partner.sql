@@ -1,0 +1,42 @@
+-- One row per revenue line: every opportunity, and every marketplace-only transaction as
+-- `marketplace:<transaction_id>`, with its value, its sourcing partner and whether partners
+-- influenced it.
+with lines as (
+    select * from {{ ref('int_revenue_lines') }}
+),
+
+touch_counts as (
+    select
+        line_id,
+        count(distinct partner_id) as touching_partner_count
+    from {{ ref('int_line_touches') }}
+    group by line_id
+),
+
+final as (
+    select
+        lines.line_id as opportunity_id,
+        lines.line_kind,
+        lines.account_id,
+        lines.is_won,
+        lines.close_date,
+        lines.amount_usd,
+        lines.revenue_usd,
+        lines.currency,
+        lines.is_unconverted,
+        lines.sourcing_partner_id,
+        lines.source_rule,
+        (
+            lines.sourcing_partner_id is not null
+            or coalesce(touch_counts.touching_partner_count, 0) > 0
+        ) as is_partner_influenced,
+        coalesce(touch_counts.touching_partner_count, 0) as touching_partner_count,
+        lines.created_date,
+        lines.is_closed,
+        lines.amount,
+        lines.campaign_id
+    from lines
+    left join touch_counts on lines.line_id = touch_counts.line_id
+)
+
+select * from final

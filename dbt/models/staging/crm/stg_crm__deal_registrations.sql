@@ -1,0 +1,23 @@
+with current_versions as (
+    {{ latest_version(source('crm', 'deal_registrations'), ['registration_id']) }}
+),
+
+renamed as (
+    select
+        registration_id,
+        partner_id,
+        status,
+        registered_at,
+        cast(registered_at as date) as registered_date,
+        approved_at,
+        expires_at,
+        cast(expires_at as date) as expires_date,
+        account_id,
+        customer_domain,
+        {{ normalize_domain('customer_domain') }} as normalized_domain,
+        opportunity_id,
+        updated_at
+    from current_versions
+)
+
+select * from renamed

@@ -1,0 +1,23 @@
+with current_versions as (
+    {{ latest_version(source('mdf', 'fund_requests'), ['request_id']) }}
+),
+
+renamed as (
+    select
+        request_id,
+        partner_id,
+        campaign_id,
+        requested_at,
+        requested_amount,
+        approved_amount,
+        spent_amount,
+        upper(currency) as currency,
+        approved_at,
+        claimed_at,
+        proof_of_performance,
+        lower(status) as status,
+        updated_at
+    from current_versions
+)
+
+select * from renamed

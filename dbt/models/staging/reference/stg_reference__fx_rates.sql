@@ -1,0 +1,13 @@
+with current_versions as (
+    {{ latest_version(source('reference', 'fx_rates'), ['rate_date', 'currency']) }}
+),
+
+renamed as (
+    select
+        rate_date,
+        upper(currency) as currency,
+        usd_per_unit
+    from current_versions
+)
+
+select * from renamed
