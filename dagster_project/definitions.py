@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_project.checks.marts import gx_checks
 from dagster_project.dbt import dbt_resource, partner_dbt_assets
 from dagster_project.ingest.assets import ingest_assets
 from dagster_project.jobs import new_export_sensor, nightly_job, nightly_schedule
@@ -10,6 +11,7 @@ from dagster_project.resources import PartnerSettings
 
 defs = dg.Definitions(
     assets=[warehouse_build, *ingest_assets, partner_dbt_assets, published_warehouse],
+    asset_checks=gx_checks,
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[new_export_sensor],
