@@ -16,12 +16,16 @@ HEADER = "# Generated from dagster_project/ingest/entities.py by `python -m dags
 
 def render(source: str) -> str:
     lines = [HEADER, "version: 2", "", "sources:", f"  - name: {source}", "    schema: raw"]
-    lines.append(f"    description: Exports of the {source} tools, every version as loaded by the ingest step.")
+    lines.append(
+        f"    description: Exports of the {source} tools, every version as loaded by the ingest step."
+    )
     lines.append("    tables:")
     for ent in entities_of(source):
         lines.append(f"      - name: {ent.name}")
         lines.append(f"        identifier: {ent.raw_table}")
-        lines.append(f"        description: \"{ent.qualified_name}; key: {', '.join(ent.key)}\"")
+        lines.append(f'        description: "{ent.qualified_name}; key: {", ".join(ent.key)}"')
+        lines.append("        config:")
+        lines.append(f"          meta: {{key: [{', '.join(ent.key)}]}}")
         lines.append("        columns:")
         for col in ent.all_columns:
             lines.append(f"          - name: {col.name}")
