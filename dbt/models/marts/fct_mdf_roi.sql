@@ -1,0 +1,176 @@
+-- Return on each MDF fund request (METRICS.md section 6). A campaign's linked opportunities name
+-- it; its attributed revenue is what they won within the attribution days after the campaign
+-- starts, its pipeline the amount of those still open or closed in that period. Requests that fund
+-- the same campaign share both in proportion to what they spent (equally when none spent).
+{%- set window_days = var('mdf_attribution_days') %}
+
+with requests as (
+    select * from {{ ref('stg_mdf__fund_requests') }}
+    where cast(requested_at as date) <= {{ as_of_date() }}
+),
+
+campaigns as (
+    select * from {{ ref('stg_crm__campaigns') }}
+),
+
+opportunities as (
+    select * from {{ ref('int_revenue_lines') }}
+    where line_kind = 'opportunity' and campaign_id is not null
+),
+
+fx as (
+    select * from {{ ref('int_fx_rates_daily') }}
+),
+
+spend as (
+    select
+        requests.*,
+        -- spent converts at the claim date's rate, else approval's, else the request's
+        cast(coalesce(
+            case when cast(requests.claimed_at as date) <= {{ as_of_date() }} then requests.claimed_at end,
+            case when cast(requests.approved_at as date) <= {{ as_of_date() }} then requests.approved_at end,
+            requests.requested_at
+        ) as date) as spend_date,
+        campaigns.campaign_id as known_campaign_id,
+        campaigns.start_date,
+        campaigns.end_date,
+        requests.status not in ('rejected', 'cancelled') as funds_campaign
+    from requests
+    left join campaigns on requests.campaign_id = campaigns.campaign_id
+),
+
+spend_converted as (
+    select
+        spend.*,
+        {{ to_reporting_currency('spend.spent_amount', 'spend.currency', 'fx.rate_to_reporting') }}
+            as spent_usd
+    from spend
+    left join fx on spend.currency = fx.currency and spend.spend_date = fx.rate_day
+),
+
+campaign_windows as (
+    -- a campaign without a start date is measured from its first fund request
+    select
+        known_campaign_id as campaign_id,
+        coalesce(min(start_date), min(cast(requested_at as date))) as window_start
+    from spend_converted
+    where known_campaign_id is not null
+    group by known_campaign_id
+),
+
+campaign_results as (
+    select
+        campaign_windows.campaign_id,
+        coalesce(sum(
+            case
+                when
+                    opportunities.is_won
+                    and opportunities.close_date >= campaign_windows.window_start
+                    and opportunities.close_date
+                    <= {{ add_days('campaign_windows.window_start', window_days) }}
+                    then opportunities.revenue_usd
+            end
+        ), 0) as attributed_revenue_usd,
+        coalesce(sum(
+            case
+                when
+                    not opportunities.is_closed
+                    or (
+                        opportunities.close_date >= campaign_windows.window_start
+                        and opportunities.close_date
+                        <= {{ add_days('campaign_windows.window_start', window_days) }}
+                    )
+                    then opportunities.amount_usd
+            end
+        ), 0) as pipeline_usd
+    from campaign_windows
+    left join opportunities on campaign_windows.campaign_id = opportunities.campaign_id
+    group by campaign_windows.campaign_id
+),
+
+weighted as (
+    select
+        spend_converted.*,
+        case
+            when not spend_converted.funds_campaign or spend_converted.known_campaign_id is null
+                then 0.0
+            when sum(case when spend_converted.funds_campaign then coalesce(spend_converted.spent_usd, 0) end)
+                over (partition by spend_converted.known_campaign_id) > 0
+                then coalesce(spend_converted.spent_usd, 0) * 1.0
+                / sum(case when spend_converted.funds_campaign then coalesce(spend_converted.spent_usd, 0) end)
+                    over (partition by spend_converted.known_campaign_id)
+            else 1.0 / count(case when spend_converted.funds_campaign then 1 end)
+                over (partition by spend_converted.known_campaign_id)
+        end as campaign_share
+    from spend_converted
+),
+
+shared as (
+    select
+        weighted.*,
+        case
+            when weighted.campaign_share > 0
+                then cast({{ allocate_cents(
+                    'coalesce(campaign_results.attributed_revenue_usd, 0)',
+                    'weighted.campaign_share',
+                    'weighted.known_campaign_id, weighted.funds_campaign',
+                    'weighted.request_id'
+                ) }} as decimal(18, 2))
+            else 0
+        end as attributed_revenue_usd,
+        case
+            when weighted.campaign_share > 0
+                then cast({{ allocate_cents(
+                    'coalesce(campaign_results.pipeline_usd, 0)',
+                    'weighted.campaign_share',
+                    'weighted.known_campaign_id, weighted.funds_campaign',
+                    'weighted.request_id'
+                ) }} as decimal(18, 2))
+            else 0
+        end as pipeline_usd,
+        coalesce(campaign_results.pipeline_usd, 0) as campaign_pipeline_usd
+    from weighted
+    left join campaign_results on weighted.known_campaign_id = campaign_results.campaign_id
+),
+
+flagged as (
+    select
+        *,
+        coalesce(spent_amount, 0) > 0 and known_campaign_id is null as flag_no_campaign,
+        coalesce(spent_amount, 0) > 0
+        and cast(claimed_at as date) <= {{ as_of_date() }}
+        and not coalesce(proof_of_performance, false) as flag_no_proof,
+        coalesce(spent_amount, 0) > 0
+        and end_date < {{ add_days(as_of_date(), -var('mdf_no_results_after_days')) }}
+        and campaign_pipeline_usd = 0 as flag_no_results,
+        coalesce(spent_amount, 0) > 0 and spent_usd is null as flag_unconverted
+    from shared
+),
+
+final as (
+    select
+        request_id,
+        partner_id,
+        campaign_id,
+        status,
+        spent_amount,
+        currency,
+        spent_usd,
+        pipeline_usd,
+        attributed_revenue_usd,
+        cast(
+            (attributed_revenue_usd - spent_usd) / nullif(spent_usd, 0) as double
+        ) as roi,
+        coalesce(flag_no_campaign or flag_no_proof or flag_no_results or flag_unconverted, false)
+            as is_flagged,
+        nullif(concat_ws(
+            ', ',
+            case when flag_no_campaign then 'no_campaign' end,
+            case when flag_no_proof then 'no_proof_of_performance' end,
+            case when flag_no_results then 'no_results' end,
+            case when flag_unconverted then 'unconverted_currency' end
+        ), '') as flag_reasons
+    from flagged
+)
+
+select * from final
