@@ -18,8 +18,15 @@ def ensure_dbt_manifest() -> None:
         return
     print("preparing the dbt manifest (dbt parse) ...", flush=True)
     subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-         str(DBT_PROJECT_DIR)],
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
         check=True,
         env={**os.environ, "DO_NOT_TRACK": "1"},
     )
@@ -86,17 +93,50 @@ def print_kpis(settings: Settings) -> None:
         con.close()
     if row is None:
         sys.exit("marts.program_kpis is empty")
-    (as_of, total, sourced, influenced, sourced_share, influenced_share, signed, active,
-     activation, median_days, under_90, waiting, nps) = row
+    (
+        as_of,
+        total,
+        sourced,
+        influenced,
+        sourced_share,
+        influenced_share,
+        signed,
+        active,
+        activation,
+        median_days,
+        under_90,
+        waiting,
+        nps,
+    ) = row
     median_text = "n/a" if median_days is None else f"{median_days:g} days"
     nps_text = "n/a" if nps is None else f"{nps:.0f}"
+    lines = [
+        ("total revenue", _money(total), ""),
+        (
+            "partner-sourced revenue",
+            _money(sourced),
+            f"share {_pct(sourced_share)} (target 20-30%)",
+        ),
+        (
+            "partner-influenced revenue",
+            _money(influenced),
+            f"share {_pct(influenced_share)} (target 40-50%)",
+        ),
+        (
+            "activation rate",
+            _pct(activation),
+            f"{active} of {signed} signed active (target >= 60%)",
+        ),
+        (
+            "median days to first deal",
+            median_text,
+            f"{_pct(under_90)} under 90 days, {waiting} waiting past 90 days (target < 90)",
+        ),
+        ("partner NPS", nps_text, "(target >= 50)"),
+    ]
     print(f"\nPartner program as of {as_of} (trailing 365 days, reporting currency)")
-    print(f"  total revenue              {_money(total):>18}")
-    print(f"  partner-sourced revenue    {_money(sourced):>18}   share {_pct(sourced_share)}  (target 20-30%)")
-    print(f"  partner-influenced revenue {_money(influenced):>18}   share {_pct(influenced_share)}  (target 40-50%)")
-    print(f"  activation rate            {_pct(activation):>18}   {active} active of {signed} signed  (target >= 60%)")
-    print(f"  median days to first deal  {median_text:>18}   {_pct(under_90)} under 90 days, {waiting} waiting past 90 days  (target < 90)")
-    print(f"  partner NPS                {nps_text:>18}   (target >= 50)")
+    for label, value, note in lines:
+        print(f"  {label:<27}{value:>18}   {note}")
     print(f"\nwarehouse: {settings.warehouse} (schema `marts`)")
 
 
@@ -105,7 +145,7 @@ def print_audit(settings: Settings) -> None:
     try:
         rows = con.execute(
             """
-            select status, count(*) as files, sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+            select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
             from audit.load_log group by status order by status
             """
         ).fetchall()
@@ -134,8 +174,12 @@ def run_sql(settings: Settings, query: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="partner", description=__doc__)
-    parser.add_argument("--landing", help="landing folder (default: PARTNER_LANDING_DIR or data/landing)")
-    parser.add_argument("--warehouse", help="warehouse file (default: PARTNER_WAREHOUSE or data/warehouse.duckdb)")
+    parser.add_argument(
+        "--landing", help="landing folder (default: PARTNER_LANDING_DIR or data/landing)"
+    )
+    parser.add_argument(
+        "--warehouse", help="warehouse file (default: PARTNER_WAREHOUSE or data/warehouse.duckdb)"
+    )
     parser.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: PARTNER_AS_OF or today)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the nightly job, then print the headline KPIs")
@@ -147,6 +191,9 @@ def main(argv: list[str] | None = None) -> None:
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
     generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument(
+        "--overwrite", action="store_true", help="replace the exports already in --out"
+    )
     args = parser.parse_args(argv)
 
     env = dict(os.environ)
@@ -178,7 +225,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "generate":
         from dagster_project.sample_data import generate as generate_sample
 
-        counts = generate_sample(args.out, scale=args.scale, seed=args.seed, progress=print)
+        counts = generate_sample(
+            args.out, scale=args.scale, seed=args.seed, progress=print, overwrite=args.overwrite
+        )
         print(f"wrote {sum(counts.values()):,} rows to {args.out}")
 
 

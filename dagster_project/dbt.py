@@ -4,7 +4,6 @@ The manifest is prepared at set-up time (`make setup` runs `dbt parse`), never a
 loads definitions often, and parsing dbt on each load would be felt in every command and test.
 """
 
-
 import json
 import shutil
 from collections.abc import Mapping
@@ -46,7 +45,9 @@ class PartnerDbtTranslator(DagsterDbtTranslator):
     project=dbt_project,
     dagster_dbt_translator=PartnerDbtTranslator(),
 )
-def partner_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings):
+def partner_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
+):
     settings = partner.settings()
     dbt_vars = {"as_of": settings.as_of.isoformat(), "warehouse_path": str(settings.build_path)}
     invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)

@@ -1,6 +1,5 @@
 """The nightly job, its schedule, and a sensor that starts it when a new export folder lands."""
 
-
 import json
 
 import dagster as dg

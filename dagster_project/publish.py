@@ -6,7 +6,6 @@ open the served file read-only never meet the writer's lock or a half-built mart
 leaves the last good version in place.
 """
 
-
 import datetime as dt
 import os
 import shutil
@@ -94,10 +93,14 @@ PUBLISH_GROUP = "publish"
 
 
 @dg.asset(group_name=PUBLISH_GROUP, kinds={"duckdb"})
-def warehouse_build(context: dg.AssetExecutionContext, partner: PartnerSettings) -> dg.MaterializeResult:
+def warehouse_build(
+    context: dg.AssetExecutionContext, partner: PartnerSettings
+) -> dg.MaterializeResult:
     """The build file this run loads and models into, started from the served warehouse."""
     settings = partner.settings()
-    note = start_build(settings.warehouse, settings.build_path, settings.landing_dir, settings.as_of)
+    note = start_build(
+        settings.warehouse, settings.build_path, settings.landing_dir, settings.as_of
+    )
     context.log.info(note)
     return dg.MaterializeResult(
         metadata={"build_path": str(settings.build_path), "as_of": settings.as_of.isoformat()}

@@ -4,7 +4,6 @@ The schedule and a backfill pass `as_of` in run config; everything else comes fr
 environment (settings.py), so the same job runs on any folder and any past date without code edits.
 """
 
-
 import dataclasses
 
 import dagster as dg

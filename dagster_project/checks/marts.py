@@ -30,7 +30,7 @@ class Suite:
 SUITES = (
     Suite(
         "fct_opportunity_partner",
-        "Revenue lines: unique ids, known kinds and rules, sane amounts, sourced implies influenced.",
+        "Revenue lines: unique ids, known kinds and rules, sane amounts, sourced => influenced.",
         """
         select
             opportunity_id, line_kind, source_rule, touching_partner_count,
@@ -65,9 +65,18 @@ SUITES = (
                 },
             ),
             ("ExpectColumnValuesToBeBetween", {"column": "touching_partner_count", "min_value": 0}),
-            ("ExpectColumnValuesToBeInSet", {"column": "unconverted_flag_matches", "value_set": [True]}),
-            ("ExpectColumnValuesToBeInSet", {"column": "sourced_is_influenced", "value_set": [True]}),
-            ("ExpectColumnValuesToBeInSet", {"column": "rule_matches_partner", "value_set": [True]}),
+            (
+                "ExpectColumnValuesToBeInSet",
+                {"column": "unconverted_flag_matches", "value_set": [True]},
+            ),
+            (
+                "ExpectColumnValuesToBeInSet",
+                {"column": "sourced_is_influenced", "value_set": [True]},
+            ),
+            (
+                "ExpectColumnValuesToBeInSet",
+                {"column": "rule_matches_partner", "value_set": [True]},
+            ),
         ],
     ),
     Suite(
@@ -106,19 +115,29 @@ SUITES = (
         select
             as_of_date, activation_rate, share_first_deal_under_90d, partner_nps,
             signed_partners, active_partners,
-            partner_influenced_revenue_usd >= partner_sourced_revenue_usd as influenced_covers_sourced
+            partner_influenced_revenue_usd >= partner_sourced_revenue_usd
+                as influenced_covers_sourced
         from marts.program_kpis
         """,
         [
             ("ExpectColumnValuesToBeUnique", {"column": "as_of_date"}),
-            ("ExpectColumnValuesToBeBetween", {"column": "activation_rate", "min_value": 0, "max_value": 1}),
+            (
+                "ExpectColumnValuesToBeBetween",
+                {"column": "activation_rate", "min_value": 0, "max_value": 1},
+            ),
             (
                 "ExpectColumnValuesToBeBetween",
                 {"column": "share_first_deal_under_90d", "min_value": 0, "max_value": 1},
             ),
-            ("ExpectColumnValuesToBeBetween", {"column": "partner_nps", "min_value": -100, "max_value": 100}),
+            (
+                "ExpectColumnValuesToBeBetween",
+                {"column": "partner_nps", "min_value": -100, "max_value": 100},
+            ),
             ("ExpectColumnValuesToBeBetween", {"column": "active_partners", "min_value": 0}),
-            ("ExpectColumnValuesToBeInSet", {"column": "influenced_covers_sourced", "value_set": [True]}),
+            (
+                "ExpectColumnValuesToBeInSet",
+                {"column": "influenced_covers_sourced", "value_set": [True]},
+            ),
         ],
     ),
     Suite(
@@ -136,7 +155,13 @@ SUITES = (
                 "ExpectColumnValuesToBeInSet",
                 {
                     "column": "partner_type",
-                    "value_set": ["technology", "affiliate", "reseller", "strategic_alliance", "oem"],
+                    "value_set": [
+                        "technology",
+                        "affiliate",
+                        "reseller",
+                        "strategic_alliance",
+                        "oem",
+                    ],
                 },
             ),
             ("ExpectColumnValuesToBeBetween", {"column": "days_to_first_deal", "min_value": 0}),

@@ -6,7 +6,6 @@ files and quarantined rows show up three ways: the run log, a warning asset chec
 the audit tables.
 """
 
-
 from pathlib import PurePosixPath
 
 import dagster as dg
@@ -37,7 +36,7 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
             raw_key(ent.raw_table),
             group_name=INGEST_GROUP,
             deps=["warehouse_build"],
-            description=f"Every loaded version of {ent.qualified_name} (key: {', '.join(ent.key)}).",
+            description=f"Every loaded version of {ent.qualified_name}, key {', '.join(ent.key)}.",
             kinds={"polars", "duckdb"},
         )
         for ent in entities
@@ -51,9 +50,7 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
         for ent in entities
     ]
 
-    @dg.multi_asset(
-        name=f"ingest_{source}", specs=specs, check_specs=check_specs, can_subset=False
-    )
+    @dg.multi_asset(name=f"ingest_{source}", specs=specs, check_specs=check_specs, can_subset=False)
     def _ingest(context: dg.AssetExecutionContext, partner: PartnerSettings):
         settings = partner.settings()
         con = duckdb.connect(str(settings.build_path))

@@ -1,23 +1,27 @@
 """Write the dbt source declarations from the one entity declaration.
 
-`python -m dagster_project.ingest.dbt_sources` rewrites dbt/models/staging/<source>/_<source>__sources.yml;
-a test fails when the committed files differ from what this renders, so the two never drift.
+`python -m dagster_project.ingest.dbt_sources` rewrites
+dbt/models/staging/<source>/_<source>__sources.yml; a test fails when the committed files
+differ from what this renders, so the two never drift.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from dagster_project.ingest.entities import LINEAGE_COLUMNS, entities_of, SOURCES
+from dagster_project.ingest.entities import LINEAGE_COLUMNS, SOURCES, entities_of
 from dagster_project.settings import DBT_PROJECT_DIR
 
-HEADER = "# Generated from dagster_project/ingest/entities.py by `python -m dagster_project.ingest.dbt_sources`.\n"
+HEADER = (
+    "# Generated from dagster_project/ingest/entities.py"
+    " by `python -m dagster_project.ingest.dbt_sources`.\n"
+)
 
 
 def render(source: str) -> str:
     lines = [HEADER, "version: 2", "", "sources:", f"  - name: {source}", "    schema: raw"]
     lines.append(
-        f"    description: Exports of the {source} tools, every version as loaded by the ingest step."
+        f"    description: Exports of the {source} tools, every version the ingest step loaded."
     )
     lines.append("    tables:")
     for ent in entities_of(source):

@@ -2,12 +2,12 @@
     reporting currency (null rate -> null: the amount stays unconverted, never guessed). -#}
 {% macro to_reporting_currency(amount, currency, rate) -%}
     cast(round(
-        cast({{ amount }} as decimal(18, 4))
+        cast({{ amount }} as decimal(20, 4))
         * cast(
             case
                 when {{ currency }} = '{{ var("reporting_currency") }}' then 1
                 else {{ rate }}
-            end as decimal(18, 10)
+            end as decimal(20, 10)
         ),
         2
     ) as decimal(18, 2))
