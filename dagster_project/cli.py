@@ -32,17 +32,19 @@ def ensure_dbt_manifest() -> None:
     )
 
 
-def run_nightly(settings: Settings) -> bool:
-    """Run the nightly job in this process on `settings`; True when it succeeded."""
+def run_nightly(settings: Settings, definitions=None) -> bool:
+    """Run the nightly job in this process on `settings`; True when it succeeded.
+    `definitions` defaults to the project's (tests pass variants)."""
     ensure_dbt_manifest()
     import dagster as dg
 
-    from dagster_project.definitions import defs
     from dagster_project.jobs import NIGHTLY_JOB, partner_run_config
 
+    if definitions is None:
+        from dagster_project.definitions import defs as definitions
+
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    job = defs.resolve_job_def(NIGHTLY_JOB)
-    result = job.execute_in_process(
+    result = definitions.resolve_job_def(NIGHTLY_JOB).execute_in_process(
         run_config={
             **partner_run_config(
                 landing_dir=str(settings.landing_dir),

@@ -16,6 +16,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
 def build_warehouse(tmp_path_factory) -> Callable[[Path, str], Path]:
     """`build_warehouse(landing_dir, as_of)` runs the nightly job on that landing folder as of
     that date and returns the published warehouse file; cached per (landing_dir, as_of)."""
