@@ -17,13 +17,17 @@ run: setup  ## run the nightly job on data/landing and print the headline KPIs
 test: setup lint  ## lint, then every test
 	$(UV) run pytest
 
-lint:
+lint:  ## ruff on Python, SQLFluff (dbt templater) on the dbt models
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	PARTNER_WAREHOUSE=$(CURDIR)/.lint.duckdb $(UV) run sqlfluff lint dbt/models --processes 2
+	rm -f .lint.duckdb .lint.duckdb.wal
 
 format:
 	$(UV) run ruff check --fix .
 	$(UV) run ruff format .
+	PARTNER_WAREHOUSE=$(CURDIR)/.lint.duckdb $(UV) run sqlfluff fix dbt/models --processes 2
+	rm -f .lint.duckdb .lint.duckdb.wal
 
 dev: setup  ## the Dagster UI on http://127.0.0.1:3000 (schedules and sensors run with it)
 	mkdir -p .dagster_home && cp -n dagster.yaml .dagster_home/ 2>/dev/null || true

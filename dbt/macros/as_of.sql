@@ -4,6 +4,6 @@
     {%- if value -%}
         cast('{{ value }}' as date)
     {%- else -%}
-        current_date
+        cast('{{ modules.datetime.datetime.utcnow().date().isoformat() }}' as date)
     {%- endif -%}
 {%- endmacro %}

@@ -4,7 +4,7 @@
     {{ return(adapter.dispatch('add_days')(date_expr, days)) }}
 {%- endmacro %}
 
-{% macro default__add_days(date_expr, days) -%}
+{% macro duckdb__add_days(date_expr, days) -%}
     cast({{ date_expr }} as date) + cast({{ days }} as integer)
 {%- endmacro %}
 
@@ -18,7 +18,7 @@
     {{ return(adapter.dispatch('days_between')(start_expr, end_expr)) }}
 {%- endmacro %}
 
-{% macro default__days_between(start_expr, end_expr) -%}
+{% macro duckdb__days_between(start_expr, end_expr) -%}
     datediff('day', cast({{ start_expr }} as date), cast({{ end_expr }} as date))
 {%- endmacro %}
 
@@ -32,7 +32,7 @@
     {{ return(adapter.dispatch('date_spine')(start_expr, end_expr)) }}
 {%- endmacro %}
 
-{% macro default__date_spine(start_expr, end_expr) -%}
+{% macro duckdb__date_spine(start_expr, end_expr) -%}
     select cast(range as date) as date_day
     from range(cast({{ start_expr }} as date), {{ add_days(end_expr, 1) }}, interval 1 day)
 {%- endmacro %}
@@ -47,7 +47,7 @@
     {{ return(adapter.dispatch('median')(expr)) }}
 {%- endmacro %}
 
-{% macro default__median(expr) -%}
+{% macro duckdb__median(expr) -%}
     percentile_cont(0.5) within group (order by {{ expr }})
 {%- endmacro %}
 

@@ -45,7 +45,8 @@ final as (
             as rows_matched_on_shared_domain,
         cast(count(account_domains.account_id) * 1.0 / count(*) as double) as match_rate
     from named_by_domain
-    left join account_domains on named_by_domain.normalized_domain = account_domains.normalized_domain
+    left join account_domains
+        on named_by_domain.normalized_domain = account_domains.normalized_domain
     left join free_mail on named_by_domain.normalized_domain = free_mail.domain
     group by named_by_domain.source_entity
 )

@@ -8,13 +8,18 @@
 {%- endif %}
 
 {% for node in entities %}
-select
-    '{{ node.source_name }}/{{ node.name }}' as entity,
-    count(case when coalesce(is_deleted, false) then 1 end) as deleted_records,
-    count(case when not coalesce(is_deleted, false) then 1 end) as current_records
-from (
-    {{ latest_version(source(node.source_name, node.name), node.config.meta.key, keep_deleted=true) }}
-) as latest
-{% if not loop.last %}union all{% endif %}
+    select
+        '{{ node.source_name }}/{{ node.name }}' as entity,
+        count(case when coalesce(is_deleted, false) then 1 end) as deleted_records,
+        count(case when not coalesce(is_deleted, false) then 1 end) as current_records
+    from (
+        {{ latest_version(
+            source(node.source_name, node.name), node.config.meta.key, keep_deleted=true
+        ) }}
+    ) as latest
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}
-{% if not entities %}select null as entity, 0 as deleted_records, 0 as current_records{% endif %}
+{% if not entities %}select
+    null as entity,
+    0 as deleted_records,
+    0 as current_records{% endif %}

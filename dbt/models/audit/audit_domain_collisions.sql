@@ -10,7 +10,7 @@ final as (
         normalized_domain,
         count(*) as accounts_sharing_domain,
         min(account_id) as matched_account_id,
-        string_agg(account_id, ', ' order by account_id) as account_ids
+        {{ string_list('account_id') }} as account_ids
     from accounts
     group by normalized_domain
     having count(*) > 1

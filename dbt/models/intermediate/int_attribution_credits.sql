@@ -46,13 +46,13 @@ touch_credits as (
 
 touch_model_credits as (
     {%- for model in touch_models %}
-    select
-        line_id,
-        partner_id,
-        '{{ model }}' as model,
-        {{ model }} as credit
-    from touch_credits
-    {% if not loop.last %}union all{% endif %}
+        select
+            line_id,
+            partner_id,
+            '{{ model }}' as model,
+            {{ model }} as credit
+        from touch_credits
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
@@ -60,16 +60,16 @@ touch_model_credits as (
 -- touch model.
 untouched_sourced_credits as (
     {%- for model in touch_models %}
-    select
-        lines.line_id,
-        lines.sourcing_partner_id as partner_id,
-        '{{ model }}' as model,
-        1.0 as credit
-    from lines
-    left join (select distinct line_id from touches) as touched
-        on lines.line_id = touched.line_id
-    where lines.sourcing_partner_id is not null and touched.line_id is null
-    {% if not loop.last %}union all{% endif %}
+        select
+            lines.line_id,
+            lines.sourcing_partner_id as partner_id,
+            '{{ model }}' as model,
+            1.0 as credit
+        from lines
+        left join (select distinct line_id from touches) as touched
+            on lines.line_id = touched.line_id
+        where lines.sourcing_partner_id is not null and touched.line_id is null
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 

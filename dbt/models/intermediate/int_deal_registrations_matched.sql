@@ -1,5 +1,7 @@
 -- Deal registrations up to D with the account they hold (METRICS.md section 2): its account_id,
 -- else the account matched from customer_domain, else the account of the opportunity it names.
+-- A registration counts as approved when approved, or approved and since expired (section 2:
+-- expiry does not matter once the opportunity exists; holds end at expires_at, section 7).
 with registrations as (
     select * from {{ ref('stg_crm__deal_registrations') }}
     where registered_date <= {{ as_of_date() }}
@@ -18,6 +20,11 @@ final as (
         registrations.registration_id,
         registrations.partner_id,
         registrations.status,
+        -- approved, and still approved once it expired: expiry does not undo an approval
+        (
+            registrations.status = 'approved'
+            or (registrations.status = 'expired' and registrations.approved_at is not null)
+        ) as is_approved,
         registrations.registered_at,
         registrations.registered_date,
         registrations.expires_date,

@@ -21,7 +21,7 @@ by_registration as (
     from {{ ref('int_deal_registrations_matched') }} as registrations
     inner join opportunities on registrations.opportunity_id = opportunities.opportunity_id
     where
-        registrations.status = 'approved'
+        registrations.is_approved
         and registrations.registered_date
         <= {{ add_days('opportunities.created_date', var('deal_registration_grace_days')) }}
 ),
@@ -79,7 +79,8 @@ final as (
         opportunity_id,
         partner_id as sourcing_partner_id,
         source_rule,
-        event_id as source_event_id
+        event_id as source_event_id,
+        cast(event_at as date) as source_event_date
     from ranked
     where candidate_rank = 1
 )

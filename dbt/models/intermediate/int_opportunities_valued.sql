@@ -38,7 +38,10 @@ final as (
         dated.account_id,
         dated.created_at,
         dated.created_date,
-        dated.close_date,
+        -- the expected close date while open; the (effective) close date once closed
+        case
+            when dated.is_closed_as_of then dated.effective_close_date else dated.close_date
+        end as close_date,
         dated.is_closed_as_of,
         dated.is_won_as_of,
         dated.window_end_date,

@@ -50,17 +50,17 @@ final as (
                     < {{ var('pipeline_potential_min_closed') }}
                     then 1.0
                 else coalesce(
-                    greatest(
-                        {{ var('pipeline_potential_min') }},
-                        least(
-                            {{ var('pipeline_potential_max') }},
-                            partner_rates.won_opportunities * 1.0
-                            / partner_rates.closed_opportunities
-                            / nullif(program_rate.win_rate, 0)
-                        )
-                    ),
-                    1.0
-                )
+                        greatest(
+                            {{ var('pipeline_potential_min') }},
+                            least(
+                                {{ var('pipeline_potential_max') }},
+                                partner_rates.won_opportunities * 1.0
+                                / partner_rates.closed_opportunities
+                                / nullif(program_rate.win_rate, 0)
+                            )
+                        ),
+                        1.0
+                    )
             end as double
         ) as pipeline_potential
     from {{ ref('int_partners') }} as partners

@@ -1,13 +1,17 @@
--- Each signed partner's tier on every day X from its signing to D (METRICS.md section 5), with
+-- Each partner's tier on every day X from its signing to D (METRICS.md section 5), with
 -- the rules at X: tier revenue = program-credited revenue of lines won in the trailing days up to
 -- X; referrals = approved deal registrations (by registration date) + converted affiliate
 -- referrals (by conversion date) in the same days. The highest tier reached wins (seed
--- partner_tiers); every signed partner is at least registered; unsigned days have no tier.
+-- partner_tiers); every signed partner is at least registered; a day it is not signed on (a
+-- prospect, or after termination) has tier revenue and referrals but no tier.
 {%- set trailing_days = var('tier_trailing_days') %}
 
+-- Every partner gets a row for D at least; a signed partner one for each day since signing.
 with partners as (
-    select * from {{ ref('int_partners') }}
-    where agreement_date is not null and agreement_date <= {{ as_of_date() }}
+    select
+        *,
+        least(coalesce(agreement_date, {{ as_of_date() }}), {{ as_of_date() }}) as first_day
+    from {{ ref('int_partners') }}
 ),
 
 tiers as (
@@ -40,7 +44,7 @@ referral_events as (
         partner_id,
         registered_date as event_date
     from {{ ref('int_deal_registrations_matched') }}
-    where status = 'approved'
+    where is_approved
     union all
     select
         partner_id,
@@ -61,7 +65,7 @@ daily_referrals as (
 -- every day from one trailing window before signing (so the first day's sums are complete) to D
 spine as (
     {{ date_spine(
-        add_days('(select min(agreement_date) from partners)', -(trailing_days - 1)),
+        add_days('(select min(first_day) from partners)', -(trailing_days - 1)),
         as_of_date()
     ) }}
 ),
@@ -69,17 +73,19 @@ spine as (
 partner_spine as (
     select
         partners.partner_id,
+        partners.first_day,
         partners.agreement_date,
         partners.terminated_date,
         spine.date_day
     from partners
     inner join spine
-        on spine.date_day >= {{ add_days('partners.agreement_date', -(trailing_days - 1)) }}
+        on spine.date_day >= {{ add_days('partners.first_day', -(trailing_days - 1)) }}
 ),
 
 rolling as (
     select
         partner_spine.partner_id,
+        partner_spine.first_day,
         partner_spine.agreement_date,
         partner_spine.terminated_date,
         partner_spine.date_day,
@@ -109,7 +115,11 @@ final as (
         cast(rolling.tier_revenue_usd as decimal(18, 2)) as tier_revenue_usd,
         cast(rolling.referrals as integer) as referrals,
         case
-            when rolling.terminated_date <= rolling.date_day then null
+            when
+                rolling.agreement_date is null
+                or rolling.agreement_date > rolling.date_day
+                or rolling.terminated_date <= rolling.date_day
+                then null
             when rolling.tier_revenue_usd >= thresholds.platinum_revenue
                 or rolling.referrals >= thresholds.platinum_referrals
                 then 'platinum'
@@ -123,7 +133,7 @@ final as (
         end as tier
     from rolling
     cross join thresholds
-    where rolling.date_day >= rolling.agreement_date
+    where rolling.date_day >= rolling.first_day
 )
 
 select * from final

@@ -34,7 +34,8 @@ opportunity_lines as (
         opportunities.campaign_id,
         sourcing.sourcing_partner_id,
         sourcing.source_rule,
-        cast(null as varchar) as transaction_id,
+        sourcing.source_event_date as sourced_date,
+        cast(null as {{ dbt.type_string() }}) as transaction_id,
         cast(null as timestamp) as transaction_at
     from opportunities
     left join sourcing on opportunities.opportunity_id = sourcing.opportunity_id
@@ -55,9 +56,10 @@ marketplace_lines as (
         {{ to_reporting_currency(
             'marketplace_only.gross_amount', 'marketplace_only.currency', 'fx.rate_to_reporting'
         ) }} as amount_usd,
-        cast(null as varchar) as campaign_id,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
         marketplace_only.partner_id as sourcing_partner_id,
         'marketplace' as source_rule,
+        marketplace_only.transaction_date as sourced_date,
         marketplace_only.transaction_id,
         marketplace_only.transaction_at
     from marketplace_only

@@ -29,7 +29,7 @@ registration_touches as (
         partner_id,
         registered_at as touched_at
     from {{ ref('int_deal_registrations_matched') }}
-    where status = 'approved' and opportunity_id is not null
+    where is_approved and opportunity_id is not null
 ),
 
 referral_touches as (
@@ -40,7 +40,14 @@ referral_touches as (
         referrals.partner_id,
         referrals.converted_at as touched_at
     from {{ ref('int_referrals_matched') }} as referrals
-    inner join opportunities on referrals.account_id = opportunities.account_id
+    inner join opportunities
+        on
+            referrals.account_id = opportunities.account_id
+            -- only what can fall in the influence window (int_line_touches applies it): keeps a
+            -- busy account's referrals x opportunities from exploding
+            and referrals.converted_date <= opportunities.window_end_date
+            and referrals.converted_date
+            >= {{ add_days('opportunities.window_end_date', -var('influence_window_days')) }}
     where referrals.is_converted_as_of
 ),
 

@@ -59,7 +59,10 @@ assembled as (
         partners.strategic_value_score,
         greatest(
             {{ var('strategic_value_score_min') }},
-            least({{ var('strategic_value_score_max') }}, coalesce(partners.strategic_value_score, 1.0))
+            least(
+                {{ var('strategic_value_score_max') }},
+                coalesce(partners.strategic_value_score, 1.0)
+            )
         ) as clamped_strategic_value_score,
         tiers.base_budget_usd,
         partner_today.latest_nps_score
@@ -75,7 +78,9 @@ classified as (
     select
         *,
         case
-            when coalesce(strategic_value_score, 1.0) >= {{ var('quadrant_strategic_score_threshold') }}
+            when
+                coalesce(strategic_value_score, 1.0)
+                >= {{ var('quadrant_strategic_score_threshold') }}
                 then
                     case
                         when tier_revenue_usd >= {{ var('quadrant_revenue_threshold_usd') }}
@@ -130,10 +135,10 @@ final as (
         case
             when is_signed
                 then cast(
-                    round(
-                        base_budget_usd * pipeline_potential * clamped_strategic_value_score, 2
-                    ) as decimal(18, 2)
-                )
+                        round(
+                            base_budget_usd * pipeline_potential * clamped_strategic_value_score, 2
+                        ) as decimal(18, 2)
+                    )
         end as comarketing_budget_usd,
         previous_tier_revenue_usd,
         latest_nps_score

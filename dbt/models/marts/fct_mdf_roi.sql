@@ -5,8 +5,12 @@
 {%- set window_days = var('mdf_attribution_days') %}
 
 with requests as (
-    select * from {{ ref('stg_mdf__fund_requests') }}
-    where cast(requested_at as date) <= {{ as_of_date() }}
+    -- requests of deleted partners are gone with them
+    select fund_requests.*
+    from {{ ref('stg_mdf__fund_requests') }} as fund_requests
+    inner join {{ ref('int_partners') }} as partners
+        on fund_requests.partner_id = partners.partner_id
+    where cast(fund_requests.requested_at as date) <= {{ as_of_date() }}
 ),
 
 campaigns as (
@@ -27,8 +31,14 @@ spend as (
         requests.*,
         -- spent converts at the claim date's rate, else approval's, else the request's
         cast(coalesce(
-            case when cast(requests.claimed_at as date) <= {{ as_of_date() }} then requests.claimed_at end,
-            case when cast(requests.approved_at as date) <= {{ as_of_date() }} then requests.approved_at end,
+            case
+                when cast(requests.claimed_at as date) <= {{ as_of_date() }}
+                    then requests.claimed_at
+            end,
+            case
+                when cast(requests.approved_at as date) <= {{ as_of_date() }}
+                    then requests.approved_at
+            end,
             requests.requested_at
         ) as date) as spend_date,
         campaigns.campaign_id as known_campaign_id,
@@ -49,12 +59,12 @@ spend_converted as (
 ),
 
 campaign_windows as (
-    -- a campaign without a start date is measured from its first fund request
+    -- a campaign without a start date is measured from its first request that funds it
     select
         known_campaign_id as campaign_id,
         coalesce(min(start_date), min(cast(requested_at as date))) as window_start
     from spend_converted
-    where known_campaign_id is not null
+    where known_campaign_id is not null and funds_campaign
     group by known_campaign_id
 ),
 
@@ -88,21 +98,28 @@ campaign_results as (
     group by campaign_windows.campaign_id
 ),
 
+funding_weights as (
+    -- what each request weighs in its campaign's share: its spend; nothing when it funds nothing
+    select
+        *,
+        case
+            when funds_campaign and known_campaign_id is not null then coalesce(spent_usd, 0)
+        end as funding_weight
+    from spend_converted
+),
+
 weighted as (
     select
-        spend_converted.*,
+        *,
         case
-            when not spend_converted.funds_campaign or spend_converted.known_campaign_id is null
-                then 0.0
-            when sum(case when spend_converted.funds_campaign then coalesce(spend_converted.spent_usd, 0) end)
-                over (partition by spend_converted.known_campaign_id) > 0
-                then coalesce(spend_converted.spent_usd, 0) * 1.0
-                / sum(case when spend_converted.funds_campaign then coalesce(spend_converted.spent_usd, 0) end)
-                    over (partition by spend_converted.known_campaign_id)
-            else 1.0 / count(case when spend_converted.funds_campaign then 1 end)
-                over (partition by spend_converted.known_campaign_id)
+            when funding_weight is null then 0.0
+            when sum(funding_weight) over campaign > 0
+                then funding_weight * 1.0 / sum(funding_weight) over campaign
+            -- equally when none spent
+            else 1.0 / count(funding_weight) over campaign
         end as campaign_share
-    from spend_converted
+    from funding_weights
+    window campaign as (partition by known_campaign_id)
 ),
 
 shared as (

@@ -1,6 +1,9 @@
 -- The program's anti-patterns (METRICS.md section 7), one row per partner and flag as of D, with a
 -- detail an analyst can act on and the money at stake.
 {%- set trailing_days = var('revenue_trailing_days') %}
+{%- set text = dbt.type_string() %}
+{#- a referral without a currency is in the reporting currency (docs/decisions.md) #}
+{%- set referral_currency = "coalesce(referrals.currency, '" ~ var('reporting_currency') ~ "')" %}
 
 with partners as (
     select * from {{ ref('dim_partners') }}
@@ -21,7 +24,7 @@ account_holds as (
     from {{ ref('int_deal_registrations_matched') }} as registrations
     inner join lines on registrations.account_id = lines.account_id
     where
-        registrations.status = 'approved'
+        registrations.is_approved
         and not lines.is_partner_influenced
         and registrations.registered_date <= lines.created_date
         and lines.created_date <= coalesce(
@@ -43,7 +46,7 @@ channel_conflicts as (
         account_holds.partner_id,
         'channel_conflict' as flag,
         'direct opportunities on accounts the partner held: '
-        || string_agg(account_holds.opportunity_id, ', ' order by account_holds.opportunity_id)
+        || {{ string_list('account_holds.opportunity_id') }}
             as detail,
         cast(sum(account_holds.amount_usd) as decimal(18, 2)) as amount_usd
     from account_holds
@@ -56,9 +59,11 @@ inactive_partners as (
         partner_id,
         'inactive_partner' as flag,
         case
-            when last_activity_date is null then 'no activity since signing on ' || cast(cast(agreement_signed_at as date) as varchar)
-            else 'last activity ' || cast(days_since_last_activity as varchar) || ' days ago, on '
-                || cast(last_activity_date as varchar)
+            when last_activity_date is null
+                then 'no activity since signing on '
+                    || cast(cast(agreement_signed_at as date) as {{ text }})
+            else 'last activity ' || cast(days_since_last_activity as {{ text }})
+                || ' days ago, on ' || cast(last_activity_date as {{ text }})
         end as detail,
         cast(null as decimal(18, 2)) as amount_usd
     from partners
@@ -81,21 +86,27 @@ referral_commissions as (
     select
         referrals.partner_id,
         referrals.referral_id,
-        {{ to_reporting_currency('coalesce(referrals.revenue, 0)', "coalesce(referrals.currency, '" ~ var('reporting_currency') ~ "')", 'fx.rate_to_reporting') }}
-            as revenue_usd,
-        {{ to_reporting_currency('coalesce(referrals.commission, 0)', "coalesce(referrals.currency, '" ~ var('reporting_currency') ~ "')", 'fx.rate_to_reporting') }}
-            as reported_commission_usd,
+        {{ to_reporting_currency(
+            'coalesce(referrals.revenue, 0)', referral_currency, 'fx.rate_to_reporting'
+        ) }} as revenue_usd,
+        {{ to_reporting_currency(
+            'coalesce(referrals.commission, 0)', referral_currency, 'fx.rate_to_reporting'
+        ) }} as reported_commission_usd,
         coalesce(tier_rates.commission_rate, registered_rates.commission_rate) as commission_rate
     from referrals
     inner join partners on referrals.partner_id = partners.partner_id
     left join {{ ref('int_fx_rates_daily') }} as fx
         on referrals.currency = fx.currency and referrals.converted_date = fx.rate_day
     left join {{ ref('int_partner_tier_days') }} as tier_days
-        on referrals.partner_id = tier_days.partner_id and referrals.converted_date = tier_days.date_day
+        on
+            referrals.partner_id = tier_days.partner_id
+            and referrals.converted_date = tier_days.date_day
     left join {{ ref('commission_rates') }} as tier_rates
         on partners.partner_type = tier_rates.partner_type and tier_days.tier = tier_rates.tier
     left join {{ ref('commission_rates') }} as registered_rates
-        on partners.partner_type = registered_rates.partner_type and registered_rates.tier = 'registered'
+        on
+            partners.partner_type = registered_rates.partner_type
+            and registered_rates.tier = 'registered'
 ),
 
 commission_totals as (
@@ -113,9 +124,11 @@ commission_mismatches as (
     select
         partner_id,
         'commission_mismatch' as flag,
-        'reported ' || cast(reported_usd as varchar) || ' against ' || cast(owed_usd as varchar)
-        || ' owed on ' || cast(referrals as varchar) || ' referrals converted in the last '
-        || '{{ trailing_days }} days' as detail,
+        'reported ' || cast(reported_usd as {{ text }})
+        || ' against ' || cast(owed_usd as {{ text }}) || ' owed on '
+        || cast(referrals as {{ text }})
+        || case when referrals = 1 then ' referral' else ' referrals' end
+        || ' converted in the last {{ trailing_days }} days' as detail,
         cast(reported_usd - owed_usd as decimal(18, 2)) as amount_usd
     from commission_totals
     where abs(reported_usd - owed_usd) > {{ var('commission_tolerance') }} * owed_usd
@@ -125,8 +138,9 @@ quadrant_mismatches as (
     select
         partner_id,
         'quadrant_mismatch' as flag,
-        'in the ' || value_quadrant || ' quadrant; a ' || partner_type || ' partner belongs in '
-        || expected_quadrant as detail,
+        'in the ' || value_quadrant || ' quadrant; '
+        || case when partner_type in ('affiliate', 'oem') then 'an ' else 'a ' end
+        || partner_type || ' partner belongs in ' || expected_quadrant as detail,
         cast(null as decimal(18, 2)) as amount_usd
     from partners
     where quadrant_mismatch

@@ -37,9 +37,9 @@ trailing_revenue as (
     select
         date_day,
         {%- for measure in ['revenue_usd', 'sourced_revenue_usd', 'influenced_revenue_usd'] %}
-        sum({{ measure }}) over (
-            order by date_day rows between {{ trailing_days - 1 }} preceding and current row
-        ) as trailing_{{ measure }}{% if not loop.last %},{% endif %}
+            sum({{ measure }}) over (
+                order by date_day rows between {{ trailing_days - 1 }} preceding and current row
+            ) as trailing_{{ measure }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from daily_revenue
 ),
@@ -49,8 +49,9 @@ partner_stats as (
         date_day,
         count(case when is_signed then 1 end) as signed_partners,
         count(case when is_active then 1 end) as active_partners,
-        {{ median('case when is_signed and first_deal_date is not null then days_to_first_deal end') }}
-            as median_days_to_first_deal,
+        {{ median(
+            'case when is_signed and first_deal_date is not null then days_to_first_deal end'
+        ) }} as median_days_to_first_deal,
         avg(
             case
                 when is_signed and first_deal_date is not null

@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('reference', 'fx_rates'), ['rate_date', 'currency']) }}
+    {{ latest_version(source('reference', 'fx_rates'), ['rate_date', 'upper(currency)']) }}
 ),
 
 renamed as (
