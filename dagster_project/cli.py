@@ -57,6 +57,12 @@ def run_nightly(settings: Settings, definitions=None) -> bool:
         instance=instance,
         raise_on_error=False,
     )
+    timings = [
+        f"{event.step_key} {event.event_specific_data.duration_ms / 1000:.1f}s"
+        for event in result.all_events
+        if event.is_step_success
+    ]
+    print("steps: " + ", ".join(timings), flush=True)
     return result.success
 
 
