@@ -25,6 +25,13 @@ class Suite:
     description: str
     query: str
     expectations: list[Expectation] = field(default_factory=list)
+    # a blocking suite stops the run before publishing; a warning suite only reports
+    blocking: bool = True
+    name: str = ""
+
+    @property
+    def check_name(self) -> str:
+        return self.name or f"gx_{self.model}"
 
 
 SUITES = (
@@ -168,6 +175,15 @@ SUITES = (
             ("ExpectColumnValuesToBeInSet", {"column": "active_is_signed", "value_set": [True]}),
         ],
     ),
+    Suite(
+        "fct_mdf_roi",
+        "MDF without ROI (METRICS.md section 6): fund requests that spent money with no way to "
+        "show a return. A warning for the program, never a reason to stop the run.",
+        "select request_id || ': ' || flag_reasons as flagged_request from marts.fct_mdf_roi",
+        [("ExpectColumnValuesToBeNull", {"column": "flagged_request"})],
+        blocking=False,
+        name="mdf_without_roi",
+    ),
 )
 
 
@@ -209,9 +225,9 @@ def validate(frame, suite: Suite) -> tuple[bool, dict[str, str]]:
 def _gx_check(suite: Suite) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=get_asset_key_for_model([partner_dbt_assets], suite.model),
-        name=f"gx_{suite.model}",
+        name=suite.check_name,
         description=suite.description,
-        blocking=True,
+        blocking=suite.blocking,
     )
     def _check(partner: PartnerSettings) -> dg.AssetCheckResult:
         settings = partner.settings()
@@ -223,7 +239,7 @@ def _gx_check(suite: Suite) -> dg.AssetChecksDefinition:
         passed, failures = validate(frame, suite)
         return dg.AssetCheckResult(
             passed=passed,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
             metadata={"rows": len(frame), **{k: v for k, v in failures.items()}},
         )
 
