@@ -43,3 +43,21 @@ def build_warehouse(tmp_path_factory) -> Callable[[Path, str], Path]:
         return built[key]
 
     return build
+
+
+@pytest.fixture(scope="session")
+def open_marts(build_warehouse):
+    """`open_marts(landing_dir, as_of)`: a read-only connection to the warehouse the nightly job
+    published for that landing folder and date (closed at the end of the session)."""
+    import duckdb
+
+    connections = []
+
+    def connect(landing_dir: Path, as_of: str):
+        connection = duckdb.connect(str(build_warehouse(landing_dir, as_of)), read_only=True)
+        connections.append(connection)
+        return connection
+
+    yield connect
+    for connection in connections:
+        connection.close()

@@ -39,8 +39,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
+from marts import query
 
 LANDING = Path(__file__).parent / "fixtures" / "mdf_flags" / "landing"
 AS_OF = "2026-06-30"
@@ -188,17 +188,8 @@ FLAGS = {
 
 
 @pytest.fixture(scope="module")
-def con(build_warehouse):
-    path = build_warehouse(LANDING, AS_OF)
-    conn = duckdb.connect(str(path), read_only=True)
-    yield conn
-    conn.close()
-
-
-def query(con, sql: str, params=None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+def con(open_marts):
+    return open_marts(LANDING, AS_OF)
 
 
 def mdf_row(con, request_id: str) -> dict:

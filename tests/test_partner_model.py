@@ -46,8 +46,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
+from marts import query
 
 LANDING = Path(__file__).parent / "fixtures" / "partner_model" / "landing"
 AS_OF = "2026-06-30"
@@ -62,17 +62,8 @@ def usd(s: str) -> Decimal:
 
 
 @pytest.fixture(scope="module")
-def con(build_warehouse):
-    path = build_warehouse(LANDING, AS_OF)
-    conn = duckdb.connect(str(path), read_only=True)
-    yield conn
-    conn.close()
-
-
-def query(con, sql: str, params=None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+def con(open_marts):
+    return open_marts(LANDING, AS_OF)
 
 
 def partner_row(con, partner_id: str) -> dict:

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-import duckdb
 import pytest
 
 from dagster_project.settings import PROJECT_ROOT
@@ -25,10 +24,8 @@ MODELS = (
 
 
 @pytest.fixture(scope="module")
-def con(build_warehouse):
-    connection = duckdb.connect(str(build_warehouse(SAMPLE, AS_OF.isoformat())), read_only=True)
-    yield connection
-    connection.close()
+def con(open_marts):
+    return open_marts(SAMPLE, AS_OF.isoformat())
 
 
 def _current_records(entity: str, key: tuple[str, ...]) -> list[dict]:

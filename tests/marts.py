@@ -1,0 +1,9 @@
+"""Reading the marts in tests: rows as dicts (one way, shared by every mart test)."""
+
+import duckdb
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
