@@ -41,7 +41,8 @@ total = con.execute(f'''
             partition by opportunity_id order by _file desc, updated_at desc
         ) as version
         from crm__opportunities
-    ) where version = 1 and not coalesce(is_deleted, false) and is_won
+    ) where version = 1 and coalesce(lower(cast(is_deleted as varchar)), '') != 'true'
+      and lower(cast(is_won as varchar)) = 'true'
       and close_date > date '{as_of}' - 365 and close_date <= date '{as_of}'
 ''').fetchone()[0]
 print(f"won revenue (unconverted) {total}")

@@ -53,9 +53,11 @@ def partner_dbt_assets(
     # unit tests pin the SQL's logic; the test suite runs them, the nightly run need not
     args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
     invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
-    # dagster-dbt leaves a target folder per run (~2 MB each); the run log keeps what matters.
-    shutil.rmtree(invocation.target_path, ignore_errors=True)
+    try:
+        yield from invocation.stream()
+    finally:
+        # dagster-dbt leaves a target folder per run (~2 MB each); the run log keeps what matters
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
 
 
 def dbt_resource() -> DbtCliResource:

@@ -23,10 +23,9 @@ def raw_key(raw_table: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", raw_table])
 
 
-def _entity_of(relative_file: str) -> tuple[str, str]:
-    """(source, entity) of a landing file path `<source>/<date>/<entity>.<ext>`."""
-    parts = PurePosixPath(relative_file).parts
-    return parts[0], PurePosixPath(parts[-1]).stem
+def _source_of(relative_file: str) -> str:
+    """The source folder of a landing file path `<source>/<date>/<file>`."""
+    return PurePosixPath(relative_file).parts[0]
 
 
 def _ingest_asset(source: str) -> dg.AssetsDefinition:
@@ -62,8 +61,13 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
         finally:
             con.close()
 
+        known = {ent.name for ent in entities}
+        # a rejected file that names no entity of this source concerns every one of them
+        unattributed = [
+            ld for ld in loads if ld.entity not in known and _source_of(ld.file) == source
+        ]
         for ent in entities:
-            mine = [ld for ld in loads if _entity_of(ld.file) == (source, ent.name)]
+            mine = [ld for ld in loads if ld.entity == ent.name] + unattributed
             rejected = [ld for ld in mine if ld.status == "rejected"]
             quarantined = sum(ld.rows_quarantined for ld in mine)
             metadata = {

@@ -47,9 +47,15 @@ CREATE TABLE IF NOT EXISTS audit.load_log (
     rows_loaded BIGINT,
     rows_quarantined BIGINT,
     unknown_columns VARCHAR,
-    loaded_at TIMESTAMP NOT NULL
+    loaded_at TIMESTAMP NOT NULL,
+    export_format VARCHAR
 )
 """
+
+# Columns added to audit.load_log after it first shipped: added to an existing table as nulls.
+_LOAD_LOG_ADDED = [
+    ("export_format", "VARCHAR"),  # the known export format that mapped the file; null if canonical
+]
 
 _QUARANTINE = """
 CREATE TABLE IF NOT EXISTS audit.quarantine (
@@ -80,6 +86,8 @@ class FileLoad:
     rows_quarantined: int = 0
     reason: str | None = None
     load_seq: int | None = None
+    # the canonical entity the file loaded into (for a rejected file: its file name's stem)
+    entity: str | None = None
 
 
 def _ident(name: str) -> str:
@@ -93,6 +101,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     for ent in ENTITIES:
         _ensure_raw_table(con, ent)
     con.execute(_LOAD_LOG)
+    _add_missing_columns(con, "audit", "load_log", _LOAD_LOG_ADDED)
     con.execute(_QUARANTINE)
     con.execute(_REJECTED_FILES)
 
@@ -107,17 +116,25 @@ def _ensure_raw_table(con: duckdb.DuckDBPyConnection, ent: Entity) -> None:
     body = ",\n    ".join(f"{_ident(name)} {kind}" for name, kind in columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} (\n    {body}\n)")
     # A column added to entities.py later is added to the existing table (as nulls for old rows).
+    _add_missing_columns(con, "raw", ent.raw_table, columns)
+
+
+def _add_missing_columns(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[tuple[str, str]]
+) -> None:
     present = {
         row[0]
         for row in con.execute(
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = 'raw' AND table_name = ?",
-            [ent.raw_table],
+            "WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
         ).fetchall()
     }
     for name, kind in columns:
         if name not in present:
-            con.execute(f"ALTER TABLE {table} ADD COLUMN {_ident(name)} {kind}")
+            con.execute(
+                f"ALTER TABLE {_ident(schema)}.{_ident(table)} ADD COLUMN {_ident(name)} {kind}"
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,11 +256,12 @@ def _insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, 
     con.execute(
         "INSERT INTO audit.load_log (load_seq, source, entity, export_date, file_path, "
         "content_hash, status, reason, rows_read, rows_loaded, rows_quarantined, "
-        "unknown_columns, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "unknown_columns, loaded_at, export_format) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             seq,
             f.source,
-            f.entity,
+            kw.get("entity", f.entity),
             f.export_date,
             f.relative_path,
             digest,
@@ -254,6 +272,7 @@ def _insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, 
             kw.get("rows_quarantined", 0),
             kw.get("unknown_columns"),
             dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            kw.get("export_format"),
         ],
     )
 
@@ -275,7 +294,7 @@ def _record_rejection(con, f: LandingFile, digest: str | None, reason: str) -> F
     with _Transaction(con):
         seq = _next_seq(con)
         _insert_log(con, seq, f, digest, REJECTED, reason=reason)
-    return FileLoad(f.relative_path, REJECTED, reason=reason, load_seq=seq)
+    return FileLoad(f.relative_path, REJECTED, reason=reason, load_seq=seq, entity=f.entity)
 
 
 def _record_duplicate(con, f: LandingFile, digest: str, same_as: tuple[str, int]) -> FileLoad:
@@ -284,7 +303,9 @@ def _record_duplicate(con, f: LandingFile, digest: str, same_as: tuple[str, int]
     with _Transaction(con):
         seq = _next_seq(con)
         _insert_log(con, seq, f, digest, SKIPPED_DUPLICATE, reason=reason)
-    return FileLoad(f.relative_path, SKIPPED_DUPLICATE, reason=reason, load_seq=seq)
+    return FileLoad(
+        f.relative_path, SKIPPED_DUPLICATE, reason=reason, load_seq=seq, entity=f.entity
+    )
 
 
 def _record_load(con, result: ReadResult, digest: str) -> FileLoad:
@@ -312,7 +333,7 @@ def _record_load(con, result: ReadResult, digest: str) -> FileLoad:
                     "INSERT INTO audit.quarantine (load_seq, source, entity, file_path, "
                     f"line_number, reason, raw_record) SELECT ?, ?, ?, ?, line_number, reason, "
                     f"raw_record FROM {_FRAME}",
-                    [seq, f.source, f.entity, f.relative_path],
+                    [seq, f.source, ent.name, f.relative_path],
                 )
             finally:
                 con.unregister(_FRAME)
@@ -326,6 +347,9 @@ def _record_load(con, result: ReadResult, digest: str) -> FileLoad:
             rows_loaded=result.rows_loaded,
             rows_quarantined=result.rows_quarantined,
             unknown_columns=unknown,
+            # a mapped export keeps its tool's file name: log the canonical entity it loaded into
+            entity=ent.name,
+            export_format=result.export_format,
         )
     return FileLoad(
         f.relative_path,
@@ -335,6 +359,7 @@ def _record_load(con, result: ReadResult, digest: str) -> FileLoad:
         rows_quarantined=result.rows_quarantined,
         reason=f"unknown columns ignored: {unknown}" if unknown else None,
         load_seq=seq,
+        entity=ent.name,
     )
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import polars as pl
 from polars.exceptions import PanicException
 
+from dagster_project.ingest import formats
 from dagster_project.ingest.entities import (
     BOOLEAN,
     DATE,
@@ -111,6 +112,7 @@ class ReadResult:
     quarantine: pl.DataFrame  # line_number, reason, raw_record
     rows_read: int
     unknown_columns: list[str] = field(default_factory=list)
+    export_format: str | None = None  # the known export format that mapped it; None if canonical
 
     @property
     def rows_loaded(self) -> int:
@@ -178,6 +180,15 @@ def _folder_date(name: str | None) -> dt.date | None:
 
 def check_layout(landing_file: LandingFile) -> Entity:
     """The entity a file declares by its place and name, or RejectedFile saying what is wrong."""
+    _check_place(landing_file)
+    ent = _canonical_entity(landing_file)
+    if ent is None:
+        raise RejectedFile(landing_file.relative_path, _unknown_entity(landing_file))
+    return ent
+
+
+def _check_place(landing_file: LandingFile) -> None:
+    """RejectedFile unless the file lies in <source>/<export date>/ and is CSV or Parquet."""
     f = landing_file
     if f.date_folder is None:
         raise RejectedFile(
@@ -196,15 +207,19 @@ def check_layout(landing_file: LandingFile) -> Entity:
             f"is not a CSV or Parquet file ('{f.path.suffix or 'no extension'}'); "
             "export it as .csv or .parquet",
         )
-    known = entities_of(f.source)
-    for ent in known:
+
+
+def _canonical_entity(f: LandingFile) -> Entity | None:
+    """The canonical entity the file's name declares, or None."""
+    for ent in entities_of(f.source):
         if ent.name == f.entity:
             return ent
-    names = ", ".join(e.name for e in known) or "none"
-    raise RejectedFile(
-        f.relative_path,
-        f"unknown entity '{f.entity}' for source '{f.source}'; known entities: {names}",
-    )
+    return None
+
+
+def _unknown_entity(f: LandingFile) -> str:
+    names = ", ".join(e.name for e in entities_of(f.source)) or "none"
+    return f"unknown entity '{f.entity}' for source '{f.source}'; known entities: {names}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,8 +227,13 @@ def check_layout(landing_file: LandingFile) -> Entity:
 
 
 def read_file(landing_file: LandingFile, data: bytes | None = None) -> ReadResult:
-    """Read, type and validate one file. `data` may pass the file's bytes if already read."""
-    ent = check_layout(landing_file)
+    """Read, type and validate one file. `data` may pass the file's bytes if already read.
+
+    A file whose name and header are not canonical is tried against the known export formats
+    (formats/*.yml); the first that recognises its header maps it to its canonical entity, and
+    the mapped columns are then typed and validated exactly like a canonical file's.
+    """
+    _check_place(landing_file)
     rel = landing_file.relative_path
     if data is None:
         try:
@@ -226,7 +246,7 @@ def read_file(landing_file: LandingFile, data: bytes | None = None) -> ReadResul
     read = _csv_table if landing_file.extension == ".csv" else _parquet_table
     table = read(rel, data)
 
-    columns, unknown = _match_header(rel, ent, table.header)
+    ent, table, columns, unknown, export_format = _columns(landing_file, table)
     try:
         rows_read, frame, quarantine = _type_and_validate(ent, table, columns)
     except (Exception, PanicException) as err:  # odd data fails this file, not the run
@@ -240,6 +260,78 @@ def read_file(landing_file: LandingFile, data: bytes | None = None) -> ReadResul
         quarantine=quarantine,
         rows_read=rows_read,
         unknown_columns=unknown,
+        export_format=export_format,
+    )
+
+
+def _columns(
+    f: LandingFile, table: _Table
+) -> tuple[Entity, _Table, dict[str, str], list[str], str | None]:
+    """The entity, the (possibly mapped) table, canonical column -> body column, the ignored
+    header names, and the export format's name (None for a canonical file)."""
+    rel = f.relative_path
+    canonical = _canonical_entity(f)
+    not_canonical: RejectedFile | None = None
+    if canonical is not None:
+        try:
+            columns, unknown = _match_header(rel, canonical, table.header)
+            return canonical, table, columns, unknown, None
+        except RejectedFile as rejected:
+            not_canonical = rejected
+    fmt = formats.recognise(table.header)
+    if fmt is None:
+        raise _unrecognised(f, canonical, table.header, not_canonical)
+    ent = fmt.entity
+    if ent.source != f.source:
+        # Rejected rather than loaded into the other source's raw table: each source is loaded by
+        # its own Dagster asset, which declares (and checks) only its own raw tables and loads its
+        # files in export-date order; a file of another source's entity would bypass both.
+        raise RejectedFile(
+            rel,
+            f"is a {fmt.name} export, which holds {ent.qualified_name}, not an entity of "
+            f"'{f.source}'; move it to "
+            f"{ent.source}/{f.date_folder}/{f.path.name}",
+        )
+    try:
+        body, columns = formats.map_body(fmt, table.header, table.body, _cell)
+    except formats.MappingFailed as err:
+        raise RejectedFile(
+            rel, f"is recognised as a {fmt.name} export ({ent.qualified_name}) but {err}"
+        ) from err
+    except (Exception, PanicException) as err:  # odd data fails this file, not the run
+        raise RejectedFile(rel, f"could not be mapped as a {fmt.name} export: {err}") from err
+    used = fmt.used_columns
+    unknown = [
+        name.strip() or f"(unnamed column {i + 1})"
+        for i, name in enumerate(table.header)
+        if normalise_name(name) not in used
+    ]
+    mapped = _Table(table.header, body, table.raw_records, table.skip_blank_rows)
+    return ent, mapped, columns, unknown, fmt.name
+
+
+def _unrecognised(
+    f: LandingFile, canonical: Entity | None, header: list[str], rejected: RejectedFile | None
+) -> RejectedFile:
+    """Why a file that is neither canonical nor a known export format cannot be used.
+
+    A header that names canonical columns of its entity is a canonical file with a mistake: the
+    canonical reason alone says what to fix. Otherwise the reason also lists the export formats
+    known for the file's source, none of which matched.
+    """
+    names = {normalise_name(h) for h in header}
+    if rejected is not None and canonical is not None:
+        if names & {c.name for c in canonical.all_columns}:
+            return rejected
+        reason = rejected.reason
+    else:
+        reason = _unknown_entity(f)
+    known = [x.name for x in formats.known_formats() if x.entity.source == f.source]
+    listed = ", ".join(sorted(known)) or "none"
+    return RejectedFile(
+        f.relative_path,
+        f"{reason}; and no known export format for '{f.source}' matched its header "
+        f"(known formats: {listed})",
     )
 
 
@@ -437,9 +529,15 @@ def _type_and_validate(
     staged = _stage_values(ent, body, columns)
     checks = _checks(ent, columns)
     flags = [flag for flag, _ in checks]
-    if "_parse_error" in staged.columns:
-        flags.append(pl.col("_parse_error").is_not_null())
-    superseded = _superseded(ent, staged, columns)
+    # Reasons settled before typing: a CSV record with too many fields, a row a format's
+    # skip_rows rule skips (e.g. a test record), a value a format's transform cannot convert.
+    early = [c for c in _EARLY_REASONS if c in staged.columns]
+    flags += [pl.col(c).is_not_null() for c in early]
+    # A skipped row neither wins nor loses a duplicate-key contest: it is not a record.
+    candidates = staged
+    if formats.SKIP_REASON in staged.columns:
+        candidates = staged.filter(pl.col(formats.SKIP_REASON).is_null())
+    superseded = _superseded(ent, candidates, columns)
     failed = pl.any_horizontal(flags) if flags else pl.lit(False)
     failed = failed | pl.col(LINE_NUMBER).is_in(superseded[LINE_NUMBER].implode())
     staged = staged.with_columns(failed.alias("_failed"))
@@ -456,11 +554,13 @@ def _type_and_validate(
     if bad.height == 0:
         return body.height, good_rows, pl.DataFrame(schema=QUARANTINE_SCHEMA)
     bad = bad.join(superseded, on=LINE_NUMBER, how="left")
-    messages = [pl.when(flag).then(message) for flag, message in checks]
-    if "_parse_error" in bad.columns:
-        messages.insert(0, pl.col("_parse_error"))
+    messages = [pl.col(c) for c in early if c != formats.SKIP_REASON]
+    messages += [pl.when(flag).then(message) for flag, message in checks]
     messages.append(pl.col("_superseded"))
-    reasons = bad.select(pl.concat_str(messages, separator="; ", ignore_nulls=True)).to_series()
+    reason = pl.concat_str(messages, separator="; ", ignore_nulls=True)
+    if formats.SKIP_REASON in bad.columns:  # a skipped row is no record: its one reason is why
+        reason = pl.coalesce(pl.col(formats.SKIP_REASON), reason)
+    reasons = bad.select(reason).to_series()
     # Per-row Python only here: the quarantined rows need their original text.
     raw = table.raw_records(bad)
     quarantine = pl.DataFrame(
@@ -468,6 +568,9 @@ def _type_and_validate(
         schema=QUARANTINE_SCHEMA,
     )
     return body.height, good_rows, quarantine
+
+
+_EARLY_REASONS = ("_parse_error", formats.SKIP_REASON, formats.MAP_ERROR)
 
 
 def _blank_row(body: pl.DataFrame) -> pl.Expr:

@@ -351,12 +351,12 @@ def test_hubspot_multi_valued_ids_first_value_and_dst_edges(tmp_path):
         tmp_path,
         f"crm/{DAY}/hubspot-crm-exports-deals.csv",
         (
-            "Record ID,Deal Name,Deal Stage,Amount,Currency,Create Date,Last Modified Date,"
-            "Associated Company IDs\r\n"
-            "1,A,closed lost,10,USD,2024-11-03 01:30,2024-11-03 03:00,9101;9106\r\n"
-            "2,B,Appointment Scheduled,20,EUR,2024-03-10 02:30,2024-03-10 03:00,9102\r\n"
-            "3,C,Closed Won,30,USD,2024-03-10 12:00,15/03/2024,9103\r\n"
-        ).encode(),
+            b"Record ID,Deal Name,Deal Stage,Amount,Currency,Create Date,Last Modified Date,"
+            b"Associated Company IDs\r\n"
+            b"1,A,closed lost,10,USD,2024-11-03 01:30,2024-11-03 03:00,9101;9106\r\n"
+            b"2,B,Appointment Scheduled,20,EUR,2024-03-10 02:30,2024-03-10 03:00,9102\r\n"
+            b"3,C,Closed Won,30,USD,2024-03-10 12:00,15/03/2024,9103\r\n"
+        ),
     )
     result = read(tmp_path, rel)
     assert result.frame.select(
@@ -390,7 +390,9 @@ def test_hubspot_companies_export_and_fivetran_company(tmp_path):
         "account_name": "Northwind Robotics",
         "domain": "northwind-robotics.example",
         "partner_owner_id": None,
-        "created_at": t(2023, 11, 2, 15, 4),  # 10:04 EST
+        # 10:04 New York on 2 Nov 2023 is still EDT (-04:00; EST from 5 Nov): 14:04 UTC. (The
+        # Fivetran sample says 15:04:11 for this company: the samples disagree by that hour.)
+        "created_at": t(2023, 11, 2, 14, 4),
         "updated_at": t(2024, 3, 28, 18, 22),  # 14:22 EDT
         "is_deleted": None,
         "_line_number": 2,
@@ -597,8 +599,8 @@ def test_recognised_but_a_required_source_column_is_missing(tmp_path):
         read_file(found)
     assert caught.value.path == rel
     assert caught.value.reason == (
-        "is recognised as a salesforce_opportunity export (crm/opportunities) but currency "
-        "comes from CurrencyIsoCode, and the file has none of them"
+        "is recognised as a salesforce_opportunity export (crm/opportunities) but the file "
+        "has no column CurrencyIsoCode, which currency comes from"
     )
 
 
@@ -641,14 +643,14 @@ def test_load_source_records_the_format_and_keeps_every_row(tmp_path):
             "rows_quarantined FROM audit.load_log ORDER BY load_seq"
         ).fetchall()
         assert log == [
-            (f"crm/{DAY}/Opportunity_bulkapi2_queryAll.csv", "opportunities", "loaded",
-             "salesforce_opportunity", 6, 6, 0),
-            (f"crm/{DAY}/Partner_dataloader_export.csv", "partner_touches", "loaded",
-             "salesforce_partner", 6, 5, 1),
             (f"crm/{DAY}/campaigns.csv", "campaigns", "loaded", None, 1, 1, 0),
             (f"crm/{DAY}/fivetran_deal.csv", "fivetran_deal", "rejected", None, 0, 0, 0),
             (f"crm/{DAY}/hubspot-crm-exports-all-deals.csv", "opportunities", "loaded",
              "hubspot_deals_export", 5, 4, 1),
+            (f"crm/{DAY}/Opportunity_bulkapi2_queryAll.csv", "opportunities", "loaded",
+             "salesforce_opportunity", 6, 6, 0),
+            (f"crm/{DAY}/Partner_dataloader_export.csv", "partner_touches", "loaded",
+             "salesforce_partner", 6, 5, 1),
             (f"affiliate/{DAY}/customers.csv", "referrals", "loaded",
              "partnerstack_customers", 5, 4, 1),
         ]  # fmt: skip
@@ -699,8 +701,8 @@ def test_ensure_schemas_adds_export_format_to_an_old_load_log(tmp_path):
         )
         ensure_schemas(con)
         ensure_schemas(con)
-        assert con.execute(
-            "SELECT load_seq, export_format FROM audit.load_log"
-        ).fetchall() == [(1, None)]
+        assert con.execute("SELECT load_seq, export_format FROM audit.load_log").fetchall() == [
+            (1, None)
+        ]
     finally:
         con.close()

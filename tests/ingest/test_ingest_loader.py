@@ -33,6 +33,15 @@ PARTNERS_V2 = (
 )
 
 
+# the rejection of a file that is neither canonical nor a known tool export lists the formats
+NO_KNOWN_FORMAT = (
+    "; and no known export format for 'crm' matched its header (known formats: "
+    "hubspot_companies_export, hubspot_deals_export, hubspot_fivetran_company, "
+    "salesforce_account, salesforce_campaign, salesforce_opportunity, "
+    "salesforce_opportunity_partner, salesforce_partner)"
+)
+
+
 def put(landing: Path, rel: str, data: bytes) -> None:
     path = landing / rel
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,6 +146,7 @@ def test_load_writes_typed_rows_lineage_quarantine_and_log(landing, con):
             rows_quarantined=1,
             reason="unknown columns ignored: notes",
             load_seq=1,
+            entity="partners",
         )
     ]
     assert lines == [
@@ -249,7 +259,13 @@ def test_identical_content_at_a_new_date_is_skipped_as_duplicate(landing, con):
     loads = load_source(con, landing, "crm", log=lines.append)
     reason = "same content as crm/2025-06-01/partners.csv (load_seq 1), already loaded"
     assert loads == [
-        FileLoad("crm/2025-06-02/partners.csv", "skipped_duplicate", reason=reason, load_seq=2)
+        FileLoad(
+            "crm/2025-06-02/partners.csv",
+            "skipped_duplicate",
+            reason=reason,
+            load_seq=2,
+            entity="partners",
+        )
     ]
     assert lines[0] == f"crm/2025-06-02/partners.csv: skipped, {reason}"
     assert load_log(con) == [
@@ -309,7 +325,7 @@ def test_rejected_files_are_recorded_once_and_others_still_load(landing, con):
         (
             "crm/2025-06-01/leads.csv",
             "unknown entity 'leads' for source 'crm'; known entities: partners, accounts, "
-            "opportunities, partner_touches, deal_registrations, campaigns",
+            "opportunities, partner_touches, deal_registrations, campaigns" + NO_KNOWN_FORMAT,
         ),
         ("crm/2025-06-01/opportunities.csv", "is empty (no header, no rows)"),
         (

@@ -478,7 +478,11 @@ def test_duplicate_composite_key_and_other_reasons_together(tmp_path):
             "crm/2025-06-01/leads.csv",
             b"lead_id\nL1\n",
             "unknown entity 'leads' for source 'crm'; known entities: partners, accounts, "
-            "opportunities, partner_touches, deal_registrations, campaigns",
+            "opportunities, partner_touches, deal_registrations, campaigns"
+            "; and no known export format for 'crm' matched its header (known formats: "
+            "hubspot_companies_export, hubspot_deals_export, hubspot_fivetran_company, "
+            "salesforce_account, salesforce_campaign, salesforce_opportunity, "
+            "salesforce_opportunity_partner, salesforce_partner)",
         ),
         (
             "crm/2025-6-1/partners.csv",

@@ -1,12 +1,15 @@
--- Each partner's tier on every day X from its signing to D (METRICS.md section 5), with
--- the rules at X: tier revenue = program-credited revenue of lines won in the trailing days up to
--- X; referrals = approved deal registrations (by registration date) + converted affiliate
--- referrals (by conversion date) in the same days. The highest tier reached wins (seed
--- partner_tiers); every signed partner is at least registered; a day it is not signed on (a
--- prospect, or after termination) has tier revenue and referrals but no tier.
+-- Each partner's tier as of the days it can change (METRICS.md section 5), with the rules at each
+-- day X: tier revenue = program-credited revenue of lines won in the trailing days up to X;
+-- referrals = approved deal registrations (by registration date) + converted affiliate referrals
+-- (by conversion date) in the same days. The highest tier reached wins (seed partner_tiers);
+-- every signed partner is at least registered; a day it is not signed on (a prospect, or after
+-- termination) has tier revenue and referrals but no tier.
+-- A tier can only change on a day something enters the trailing window (an event), leaves it
+-- (an event's date + the window), or the partner signs or ends; so rows exist for those days (and
+-- for D), and the tier on any other day is the one of the latest row on or before it. Every
+-- referral conversion day of a signed partner has a row.
 {%- set trailing_days = var('tier_trailing_days') %}
 
--- Every partner gets a row for D at least; a signed partner one for each day since signing.
 with partners as (
     select
         *,
@@ -29,111 +32,133 @@ thresholds as (
     from tiers
 ),
 
-daily_revenue as (
+events as (
     select
         partner_id,
         close_date as event_date,
-        sum(credited_revenue_usd) as credited_revenue_usd
+        credited_revenue_usd,
+        0 as referrals
     from {{ ref('int_attribution_credited') }}
     where model = 'program' and is_won and credited_revenue_usd is not null
-    group by partner_id, close_date
-),
-
-referral_events as (
+    union all
     select
         partner_id,
-        registered_date as event_date
+        registered_date as event_date,
+        0 as credited_revenue_usd,
+        1 as referrals
     from {{ ref('int_deal_registrations_matched') }}
     where is_approved
     union all
     select
         partner_id,
-        converted_date as event_date
+        converted_date as event_date,
+        0 as credited_revenue_usd,
+        1 as referrals
     from {{ ref('int_referrals_matched') }}
     where is_converted_as_of
 ),
 
-daily_referrals as (
+daily_events as (
     select
         partner_id,
         event_date,
-        count(*) as referrals
-    from referral_events
+        sum(credited_revenue_usd) as credited_revenue_usd,
+        sum(referrals) as referrals
+    from events
     group by partner_id, event_date
 ),
 
--- every day from one trailing window before signing (so the first day's sums are complete) to D
-spine as (
-    {{ date_spine(
-        add_days('(select min(first_day) from partners)', -(trailing_days - 1)),
-        as_of_date()
-    ) }}
+candidate_days as (
+    select
+        partner_id,
+        first_day as date_day
+    from partners
+    union
+    select
+        partner_id,
+        {{ as_of_date() }} as date_day
+    from partners
+    union
+    select
+        partner_id,
+        terminated_date as date_day
+    from partners
+    union
+    select
+        partner_id,
+        event_date as date_day
+    from daily_events
+    union
+    select
+        partner_id,
+        {{ add_days('event_date', trailing_days) }} as date_day
+    from daily_events
 ),
 
-partner_spine as (
+partner_days as (
     select
         partners.partner_id,
-        partners.first_day,
         partners.agreement_date,
         partners.terminated_date,
-        spine.date_day
-    from partners
-    inner join spine
-        on spine.date_day >= {{ add_days('partners.first_day', -(trailing_days - 1)) }}
+        candidate_days.date_day
+    from candidate_days
+    inner join partners
+        on
+            candidate_days.partner_id = partners.partner_id
+            and candidate_days.date_day >= partners.first_day
+            and candidate_days.date_day <= {{ as_of_date() }}
 ),
 
-rolling as (
+windowed_sums as (
     select
-        partner_spine.partner_id,
-        partner_spine.first_day,
-        partner_spine.agreement_date,
-        partner_spine.terminated_date,
-        partner_spine.date_day,
-        sum(coalesce(daily_revenue.credited_revenue_usd, 0)) over trailing_window
-            as tier_revenue_usd,
-        sum(coalesce(daily_referrals.referrals, 0)) over trailing_window as referrals
-    from partner_spine
-    left join daily_revenue
+        partner_days.partner_id,
+        partner_days.agreement_date,
+        partner_days.terminated_date,
+        partner_days.date_day,
+        coalesce(sum(daily_events.credited_revenue_usd), 0) as tier_revenue_usd,
+        coalesce(sum(daily_events.referrals), 0) as referrals
+    from partner_days
+    left join daily_events
         on
-            partner_spine.partner_id = daily_revenue.partner_id
-            and partner_spine.date_day = daily_revenue.event_date
-    left join daily_referrals
-        on
-            partner_spine.partner_id = daily_referrals.partner_id
-            and partner_spine.date_day = daily_referrals.event_date
-    window trailing_window as (
-        partition by partner_spine.partner_id
-        order by partner_spine.date_day
-        rows between {{ trailing_days - 1 }} preceding and current row
-    )
+            partner_days.partner_id = daily_events.partner_id
+            and daily_events.event_date <= partner_days.date_day
+            and daily_events.event_date
+            > {{ add_days('partner_days.date_day', -trailing_days) }}
+    group by
+        partner_days.partner_id,
+        partner_days.agreement_date,
+        partner_days.terminated_date,
+        partner_days.date_day
 ),
 
 final as (
     select
-        rolling.partner_id,
-        rolling.date_day,
-        cast(rolling.tier_revenue_usd as decimal(18, 2)) as tier_revenue_usd,
-        cast(rolling.referrals as integer) as referrals,
+        windowed_sums.partner_id,
+        windowed_sums.date_day,
+        cast(windowed_sums.tier_revenue_usd as decimal(18, 2)) as tier_revenue_usd,
+        cast(windowed_sums.referrals as integer) as referrals,
         case
             when
-                rolling.agreement_date is null
-                or rolling.agreement_date > rolling.date_day
-                or rolling.terminated_date <= rolling.date_day
+                windowed_sums.agreement_date is null
+                or windowed_sums.agreement_date > windowed_sums.date_day
+                or windowed_sums.terminated_date <= windowed_sums.date_day
                 then null
-            when rolling.tier_revenue_usd >= thresholds.platinum_revenue
-                or rolling.referrals >= thresholds.platinum_referrals
+            when
+                windowed_sums.tier_revenue_usd >= thresholds.platinum_revenue
+                or windowed_sums.referrals >= thresholds.platinum_referrals
                 then 'platinum'
-            when rolling.tier_revenue_usd >= thresholds.gold_revenue
-                or rolling.referrals >= thresholds.gold_referrals
+            when
+                windowed_sums.tier_revenue_usd >= thresholds.gold_revenue
+                or windowed_sums.referrals >= thresholds.gold_referrals
                 then 'gold'
-            when rolling.tier_revenue_usd >= thresholds.silver_revenue
-                or rolling.referrals >= thresholds.silver_referrals
+            when
+                windowed_sums.tier_revenue_usd >= thresholds.silver_revenue
+                or windowed_sums.referrals >= thresholds.silver_referrals
                 then 'silver'
             else 'registered'
         end as tier
-    from rolling
+    from windowed_sums
     cross join thresholds
-    where rolling.date_day >= rolling.first_day
 )
 
 select * from final

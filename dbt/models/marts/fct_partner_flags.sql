@@ -97,6 +97,7 @@ referral_commissions as (
     inner join partners on referrals.partner_id = partners.partner_id
     left join {{ ref('int_fx_rates_daily') }} as fx
         on referrals.currency = fx.currency and referrals.converted_date = fx.rate_day
+    -- the tier on the conversion date: every conversion day of a signed partner has a row there
     left join {{ ref('int_partner_tier_days') }} as tier_days
         on
             referrals.partner_id = tier_days.partner_id

@@ -2,8 +2,8 @@
 -- tier was P on 1 March" is `valid_from <= '2026-03-01' and (valid_to > '2026-03-01' or valid_to
 -- is null)`. Periods without a tier (before signing, after termination) have no row.
 with tier_days as (
+    -- the days a tier can change (int_partner_tier_days), in order
     select * from {{ ref('int_partner_tier_days') }}
-    where tier is not null
 ),
 
 changes as (
@@ -12,11 +12,7 @@ changes as (
         date_day,
         tier,
         case
-            when
-                lag(tier) over (partition by partner_id order by date_day) = tier
-                and lag(date_day) over (partition by partner_id order by date_day)
-                = {{ add_days('date_day', -1) }}
-                then 0
+            when lag(tier) over (partition by partner_id order by date_day) = tier then 0
             else 1
         end as starts_period
     from tier_days
@@ -27,22 +23,32 @@ periods as (
         partner_id,
         date_day,
         tier,
+        starts_period,
         sum(starts_period) over (
             partition by partner_id order by date_day rows unbounded preceding
         ) as period_number
     from changes
 ),
 
+period_starts as (
+    select
+        partner_id,
+        tier,
+        date_day as valid_from,
+        -- a period ends where the next one (another tier, or none) starts
+        lead(date_day) over (partition by partner_id order by date_day) as valid_to
+    from periods
+    where starts_period = 1
+),
+
 final as (
     select
         partner_id,
         tier,
-        min(date_day) as valid_from,
-        case
-            when max(date_day) < {{ as_of_date() }} then {{ add_days('max(date_day)', 1) }}
-        end as valid_to
-    from periods
-    group by partner_id, period_number, tier
+        valid_from,
+        valid_to
+    from period_starts
+    where tier is not null
 )
 
 select * from final
