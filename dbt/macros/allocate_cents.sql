@@ -8,8 +8,12 @@
             when row_number() over (
                 partition by {{ partition_by }}
                 order by
-                    round(abs({{ total }}) * 100 * {{ weight }}, 6)
-                    - floor(round(abs({{ total }}) * 100 * {{ weight }}, 6)) desc,
+                    -- rounded again, so that equal remainders tie exactly and the tiebreak decides
+                    round(
+                        round(abs({{ total }}) * 100 * {{ weight }}, 6)
+                        - floor(round(abs({{ total }}) * 100 * {{ weight }}, 6)),
+                        6
+                    ) desc,
                     {{ tiebreak }}
             )
             <= round(abs({{ total }}) * 100)
