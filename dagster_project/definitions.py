@@ -4,13 +4,19 @@ import dagster as dg
 
 from dagster_project.checks.marts import gx_checks
 from dagster_project.dbt import dbt_resource, partner_dbt_assets
-from dagster_project.ingest.assets import ingest_assets
+from dagster_project.ingest.assets import export_specs, ingest_assets
 from dagster_project.jobs import new_export_sensor, nightly_job, nightly_schedule
 from dagster_project.publish import published_warehouse, warehouse_build
 from dagster_project.resources import PartnerSettings
 
 defs = dg.Definitions(
-    assets=[warehouse_build, *ingest_assets, partner_dbt_assets, published_warehouse],
+    assets=[
+        *export_specs,
+        warehouse_build,
+        *ingest_assets,
+        partner_dbt_assets,
+        published_warehouse,
+    ],
     asset_checks=gx_checks,
     jobs=[nightly_job],
     schedules=[nightly_schedule],

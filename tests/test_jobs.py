@@ -60,6 +60,7 @@ def test_the_definitions_show_the_whole_lineage_from_exports_to_the_published_wa
     assert dg.AssetKey(["raw", "crm__opportunities"]) in staging.parent_keys
     raw = graph.get(dg.AssetKey(["raw", "crm__opportunities"]))
     assert dg.AssetKey("warehouse_build") in raw.parent_keys
+    assert dg.AssetKey(["exports", "crm", "opportunities"]) in raw.parent_keys
 
 
 def test_one_nightly_job_one_schedule_one_sensor():

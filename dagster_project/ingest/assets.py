@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 import dagster as dg
 import duckdb
 
-from dagster_project.ingest.entities import SOURCES, entities_of
+from dagster_project.ingest.entities import ENTITIES, SOURCES, entities_of
 from dagster_project.ingest.loader import load_source, reject_unknown
 from dagster_project.resources import PartnerSettings
 
@@ -28,13 +28,32 @@ def _source_of(relative_file: str) -> str:
     return PurePosixPath(relative_file).parts[0]
 
 
+def export_key(source: str, entity: str) -> dg.AssetKey:
+    return dg.AssetKey(["exports", source, entity])
+
+
+# The export files themselves, as the tools deliver them: the start of the lineage in the UI.
+export_specs = [
+    dg.AssetSpec(
+        export_key(ent.source, ent.name),
+        group_name="exports",
+        description=(
+            f"{ent.qualified_name} exports: <landing>/{ent.source}/<export date>/{ent.name}.csv "
+            "(or .parquet, or a known tool export format mapped to it)."
+        ),
+        kinds={"csv"},
+    )
+    for ent in ENTITIES
+]
+
+
 def _ingest_asset(source: str) -> dg.AssetsDefinition:
     entities = entities_of(source)
     specs = [
         dg.AssetSpec(
             raw_key(ent.raw_table),
             group_name=INGEST_GROUP,
-            deps=["warehouse_build"],
+            deps=["warehouse_build", export_key(ent.source, ent.name)],
             description=f"Every loaded version of {ent.qualified_name}, key {', '.join(ent.key)}.",
             kinds={"polars", "duckdb"},
         )
