@@ -217,6 +217,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(str(err))
 
     if args.command == "run":
+        if not settings.landing_dir.is_dir():
+            sys.exit(
+                f"the landing folder {settings.landing_dir} does not exist: point "
+                "PARTNER_LANDING_DIR (or --landing) at the folder holding "
+                "<source>/<export date>/<entity>.csv"
+            )
         print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
         if not run_nightly(settings):
             sys.exit(

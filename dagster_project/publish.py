@@ -98,6 +98,11 @@ def warehouse_build(
 ) -> dg.MaterializeResult:
     """The build file this run loads and models into, started from the served warehouse."""
     settings = partner.settings()
+    if not settings.landing_dir.is_dir():
+        raise dg.Failure(
+            f"the landing folder {settings.landing_dir} does not exist: point PARTNER_LANDING_DIR "
+            "(or `partner --landing`) at the folder holding <source>/<export date>/<entity>.csv"
+        )
     note = start_build(
         settings.warehouse, settings.build_path, settings.landing_dir, settings.as_of
     )

@@ -95,3 +95,13 @@ def test_an_invalid_as_of_date_fails_the_run_and_leaves_the_served_warehouse_unt
     )
     assert not result.success
     assert _digest(served.warehouse) == before
+
+
+def test_a_missing_landing_folder_fails_the_run_and_publishes_nothing(tmp_path):
+    settings = Settings(
+        landing_dir=tmp_path / "no-such-folder",
+        warehouse=tmp_path / "warehouse.duckdb",
+        as_of=dt.date(2026, 6, 30),
+    )
+    assert not run_nightly(settings)
+    assert not settings.warehouse.exists()

@@ -76,7 +76,7 @@ partner_stats as (
 
 final as (
     select
-        partner_stats.date_day as as_of_date,
+        trailing_revenue.date_day as as_of_date,
         cast(trailing_revenue.trailing_revenue_usd as decimal(18, 2)) as total_revenue_usd,
         cast(trailing_revenue.trailing_sourced_revenue_usd as decimal(18, 2))
             as partner_sourced_revenue_usd,
@@ -90,15 +90,16 @@ final as (
             trailing_revenue.trailing_influenced_revenue_usd
             / nullif(trailing_revenue.trailing_revenue_usd, 0) as double
         ) as influenced_share,
-        cast(partner_stats.signed_partners as integer) as signed_partners,
-        cast(partner_stats.active_partners as integer) as active_partners,
+        cast(coalesce(partner_stats.signed_partners, 0) as integer) as signed_partners,
+        cast(coalesce(partner_stats.active_partners, 0) as integer) as active_partners,
         cast(
             partner_stats.active_partners * 1.0 / nullif(partner_stats.signed_partners, 0)
             as double
         ) as activation_rate,
         cast(partner_stats.median_days_to_first_deal as double) as median_days_to_first_deal,
         cast(partner_stats.share_first_deal_under_90d as double) as share_first_deal_under_90d,
-        cast(partner_stats.partners_waiting_past_90d as integer) as partners_waiting_past_90d,
+        cast(coalesce(partner_stats.partners_waiting_past_90d, 0) as integer)
+            as partners_waiting_past_90d,
         cast(
             100.0 * (partner_stats.nps_promoters - partner_stats.nps_detractors)
             / nullif(partner_stats.nps_respondents, 0) as double
@@ -109,8 +110,10 @@ final as (
             trailing_revenue.trailing_influenced_revenue_usd
             / nullif(partner_stats.active_partners, 0) as decimal(18, 2)
         ) as revenue_per_active_partner_usd
-    from partner_stats
-    inner join trailing_revenue on partner_stats.date_day = trailing_revenue.date_day
+    from trailing_revenue
+    -- every day of the series has a row, with no partner at all too
+    left join partner_stats on trailing_revenue.date_day = partner_stats.date_day
+    where trailing_revenue.date_day > {{ add_days(as_of_date(), -series_days) }}
 )
 
 select * from final
