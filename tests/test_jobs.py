@@ -50,6 +50,7 @@ def test_the_definitions_show_the_whole_lineage_from_exports_to_the_published_wa
         "marts/partner_tier_history",
         "marts/fct_mdf_roi",
         "marts/fct_partner_flags",
+        "marts/program_tier_kpis",
         "warehouse_build",
         "published_warehouse",
     } <= keys

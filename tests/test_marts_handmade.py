@@ -809,3 +809,22 @@ def test_dim_partners_first_deal(con):
 def test_dim_partners_latest_nps(con):
     for pid, (*_rest, nps) in PARTNERS.items():
         assert partner_row(con, pid)["latest_nps_score"] == nps, pid
+
+
+def test_program_tier_kpis_by_tier(con):
+    # Every signed partner is registered (none reaches 10,000 of program credit or 5 referrals);
+    # 10 signed, 8 active (see test_program_kpis_as_of); their program credit in the window is
+    # the influenced revenue 17,620.00, so 17,620.00 / 8 = 2,202.50 per active partner.
+    rows = {
+        row["tier"]: row
+        for row in query(con, "select * from marts.program_tier_kpis order by tier_rank")
+    }
+    assert list(rows) == ["registered", "silver", "gold", "platinum"]
+    registered = rows["registered"]
+    assert (registered["partners"], registered["active_partners"]) == (10, 8)
+    assert registered["tier_revenue_usd"] == Decimal("17620.00")
+    assert registered["revenue_per_active_partner_usd"] == Decimal("2202.50")
+    assert registered["comarketing_budget_usd"] == Decimal("0.00")  # registered base budget 0
+    for tier in ("silver", "gold", "platinum"):
+        assert rows[tier]["partners"] == 0
+        assert rows[tier]["revenue_per_active_partner_usd"] is None

@@ -202,5 +202,6 @@ def test_every_mart_of_the_landing_contract_is_filled(con):
         "partner_tier_history",
         "fct_mdf_roi",
         "fct_partner_flags",
+        "program_tier_kpis",
     ):
         assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
