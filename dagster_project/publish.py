@@ -11,9 +11,12 @@ import os
 import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 
+from dagster_project.dbt import partner_dbt_assets
 from dagster_project.ingest.loader import ensure_schemas
+from dagster_project.resources import PartnerSettings
 
 BUILD_INFO_DDL = """
 create table if not exists audit.build_info (
@@ -83,11 +86,6 @@ def publish(build: Path, served: Path) -> None:
 
 
 # --- Dagster assets: the first and the last step of the nightly job -----------------------------
-
-import dagster as dg  # noqa: E402
-
-from dagster_project.dbt import partner_dbt_assets  # noqa: E402
-from dagster_project.resources import PartnerSettings  # noqa: E402
 
 PUBLISH_GROUP = "publish"
 
