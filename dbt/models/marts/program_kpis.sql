@@ -4,44 +4,107 @@
 {%- set trailing_days = var('revenue_trailing_days') %}
 {%- set target_days = var('first_deal_target_days') %}
 
-with revenue_days as (
-    -- one extra trailing window before the series, so the first day's sums are complete
-    {{ date_spine(add_days(as_of_date(), -(series_days + trailing_days - 2)), as_of_date()) }}
-),
+{%- set series_start = add_days(as_of_date(), -(series_days - 1)) %}
 
-won_lines as (
-    select * from {{ ref('fct_opportunity_partner') }}
-    where is_won and revenue_usd is not null
+with series_days as (
+    {{ date_spine(series_start, as_of_date()) }}
 ),
 
 partner_days as (
     select * from {{ ref('int_partner_days') }}
 ),
 
-daily_revenue as (
+first_touches as (
     select
-        revenue_days.date_day,
-        coalesce(sum(won_lines.revenue_usd), 0) as revenue_usd,
-        coalesce(sum(
-            case when won_lines.sourcing_partner_id is not null then won_lines.revenue_usd end
-        ), 0) as sourced_revenue_usd,
-        coalesce(sum(
-            case when won_lines.is_partner_influenced then won_lines.revenue_usd end
-        ), 0) as influenced_revenue_usd
-    from revenue_days
-    left join won_lines on revenue_days.date_day = won_lines.close_date
-    group by revenue_days.date_day
+        line_id,
+        min(touched_date) as first_touch_date
+    from {{ ref('int_line_touches') }}
+    group by line_id
+),
+
+won_lines as (
+    select
+        lines.revenue_usd,
+        lines.close_date,
+        lines.sourcing_partner_id,
+        lines.sourced_date,
+        first_touches.first_touch_date
+    from {{ ref('int_revenue_lines') }} as lines
+    left join first_touches on lines.line_id = first_touches.line_id
+    where lines.is_won and lines.revenue_usd is not null
+),
+
+-- A won line counts on day X from its close (and, as sourced or influenced, from the day its
+-- partner link exists: the sourcing event or the first touch) until it leaves the trailing window.
+line_periods as (
+    select
+        'total' as measure,
+        revenue_usd,
+        close_date as counts_from,
+        close_date as closed_on
+    from won_lines
+    union all
+    select
+        'sourced' as measure,
+        revenue_usd,
+        greatest(close_date, sourced_date) as counts_from,
+        close_date as closed_on
+    from won_lines
+    where sourcing_partner_id is not null
+    union all
+    select
+        'influenced' as measure,
+        revenue_usd,
+        greatest(
+            close_date,
+            least(
+                coalesce(sourced_date, first_touch_date), coalesce(first_touch_date, sourced_date)
+            )
+        ) as counts_from,
+        close_date as closed_on
+    from won_lines
+    where sourcing_partner_id is not null or first_touch_date is not null
+),
+
+-- +revenue the day a line starts counting, -revenue the day it leaves the window; changes before
+-- the series are folded into its first day, so a running sum gives each day's trailing figure
+revenue_changes as (
+    select
+        measure,
+        greatest(counts_from, {{ series_start }}) as change_day,
+        revenue_usd as change
+    from line_periods
+    where counts_from < {{ add_days('closed_on', trailing_days) }}
+    union all
+    select
+        measure,
+        greatest({{ add_days('closed_on', trailing_days) }}, {{ series_start }}) as change_day,
+        -revenue_usd as change
+    from line_periods
+    where counts_from < {{ add_days('closed_on', trailing_days) }}
+),
+
+daily_changes as (
+    select
+        series_days.date_day,
+        {%- for measure in ['total', 'sourced', 'influenced'] %}
+            coalesce(sum(
+                case when revenue_changes.measure = '{{ measure }}' then revenue_changes.change end
+            ), 0) as {{ measure }}_change{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from series_days
+    left join revenue_changes on series_days.date_day = revenue_changes.change_day
+    group by series_days.date_day
 ),
 
 trailing_revenue as (
     select
         date_day,
-        {%- for measure in ['revenue_usd', 'sourced_revenue_usd', 'influenced_revenue_usd'] %}
-            sum({{ measure }}) over (
-                order by date_day rows between {{ trailing_days - 1 }} preceding and current row
-            ) as trailing_{{ measure }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from daily_revenue
+        sum(total_change) over running as trailing_revenue_usd,
+        sum(sourced_change) over running as trailing_sourced_revenue_usd,
+        sum(influenced_change) over running as trailing_influenced_revenue_usd
+    from daily_changes
+    window running as (order by date_day rows between unbounded preceding and current row)
 ),
 
 partner_stats as (
@@ -113,7 +176,6 @@ final as (
     from trailing_revenue
     -- every day of the series has a row, with no partner at all too
     left join partner_stats on trailing_revenue.date_day = partner_stats.date_day
-    where trailing_revenue.date_day > {{ add_days(as_of_date(), -series_days) }}
 )
 
 select * from final
