@@ -15,6 +15,7 @@ def _line(**overrides) -> dict:
         "source_rule": None,
         "touching_partner_count": 0,
         "amount_usd": 100.0,
+        "opportunity_amount_usd": 100.0,
         "revenue_usd": 100.0,
         "unconverted_flag_matches": True,
         "sourced_is_influenced": True,
@@ -38,8 +39,8 @@ def test_clean_revenue_lines_pass():
             "expect_column_values_to_be_in_set(line_kind)",
         ),
         (
-            _line(opportunity_id="O2", amount_usd=-5.0),
-            "expect_column_values_to_be_between(amount_usd)",
+            _line(opportunity_id="O2", amount_usd=-5.0, opportunity_amount_usd=-5.0),
+            "expect_column_values_to_be_between(opportunity_amount_usd)",
         ),
         (
             _line(opportunity_id="O2", sourced_is_influenced=False),
@@ -54,7 +55,12 @@ def test_broken_revenue_lines_fail_naming_the_expectation(bad_row, failed_expect
 
 
 def test_a_marketplace_refund_may_be_negative():
-    refund = _line(opportunity_id="marketplace:T1", line_kind="marketplace_only", amount_usd=-50.0)
+    refund = _line(
+        opportunity_id="marketplace:T1",
+        line_kind="marketplace_only",
+        amount_usd=-50.0,
+        opportunity_amount_usd=None,
+    )
     passed, _ = validate(pd.DataFrame([_line(), refund]), SUITE["fct_opportunity_partner"])
     assert passed
 
