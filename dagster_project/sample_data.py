@@ -1215,11 +1215,7 @@ def _make_transactions(
     acct = _existing(rng, accounts.created_t, at)
     who = _pick(rng, ("account_id", "domain", "unknown"), (40, 35, 25), m)
     who = np.where(acct < 0, "unknown", who)
-    unknown = pl.Series(
-        np.char.lower(np.array(WORDS_A)[rng.integers(0, len(WORDS_A), m)])
-        + np.array(WORDS_B)[rng.integers(0, len(WORDS_B), m)]
-        + "-cloud.com"
-    )
+    unknown = _unknown_domains(rng, m, "-cloud.com")
     offer_no = np.arange(len(o) + 1, len(o) + m + 1) + 500_000
     only = pl.DataFrame(
         {
@@ -1291,6 +1287,15 @@ def _make_transactions(
     )
 
 
+def _unknown_domains(rng: np.random.Generator, n: int, suffix: str) -> pl.Series:
+    """Customer domains no CRM account has (company-like names with the given suffix)."""
+    return pl.Series(
+        np.char.lower(np.array(WORDS_A)[rng.integers(0, len(WORDS_A), n)])
+        + np.array(WORDS_B)[rng.integers(0, len(WORDS_B), n)]
+        + suffix
+    )
+
+
 def _make_installs(
     rng: np.random.Generator, clock: _Clock, n: int, accounts: _Accounts, picker: _Picker
 ) -> pl.DataFrame:
@@ -1299,11 +1304,7 @@ def _make_installs(
     acct = _existing(rng, accounts.created_t, installed_t)
     who = _pick(rng, ("account_id", "domain", "unknown"), (65, 28, 7), n)
     who = np.where(acct < 0, "unknown", who)
-    unknown = pl.Series(
-        np.char.lower(np.array(WORDS_A)[rng.integers(0, len(WORDS_A), n)])
-        + np.array(WORDS_B)[rng.integers(0, len(WORDS_B), n)]
-        + "-labs.io"
-    )
+    unknown = _unknown_domains(rng, n, "-labs.io")
     uninstalled = rng.random(n) < 0.2
     uninstalled_t = _at(rng, installed_t // DAY + rng.integers(10, 400, n))
     base = pl.DataFrame(

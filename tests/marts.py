@@ -2,6 +2,17 @@
 
 import duckdb
 
+# the attribution models of METRICS.md section 3, as named in marts.fct_partner_attribution
+MODELS = (
+    "sourced",
+    "first_touch",
+    "last_touch",
+    "linear",
+    "position_based",
+    "time_decay",
+    "program",
+)
+
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
     cursor = con.execute(sql, params or [])

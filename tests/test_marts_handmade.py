@@ -37,21 +37,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from marts import query
+from marts import MODELS, query
 
 LANDING = Path(__file__).parent / "fixtures" / "handmade" / "landing"
 AS_OF = "2026-06-30"
 D = dt.date(2026, 6, 30)
 
-MODELS = (
-    "sourced",
-    "first_touch",
-    "last_touch",
-    "linear",
-    "position_based",
-    "time_decay",
-    "program",
-)
 UNSOURCED_MODELS = MODELS[1:]
 
 # Marker: do not check this value (the spec leaves it open; see the comment where it is used).

@@ -7,20 +7,12 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from marts import MODELS
 
 from dagster_project.settings import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT / "data" / "landing"
 AS_OF = dt.date(2026, 11, 27)
-MODELS = (
-    "sourced",
-    "first_touch",
-    "last_touch",
-    "linear",
-    "position_based",
-    "time_decay",
-    "program",
-)
 
 
 @pytest.fixture(scope="module")
