@@ -1234,12 +1234,7 @@ def _make_transactions(
                 rng.random(m) < 0.7,
             ),
             "customer_account_id": _opt(acct + 1, who == "account_id"),
-            "customer_domain": pl.select(
-                pl.when(pl.Series(who == "domain"))
-                .then(accounts.domain_raw.gather(np.maximum(acct, 0)))
-                .when(pl.Series(who == "unknown"))
-                .then(unknown)
-            ).to_series(),
+            "customer_domain": _customer_domains(who, acct, accounts, unknown),
         }
     )
     tx = pl.concat([linked, only], how="diagonal_relaxed")
@@ -1296,6 +1291,18 @@ def _unknown_domains(rng: np.random.Generator, n: int, suffix: str) -> pl.Series
     )
 
 
+def _customer_domains(
+    who: np.ndarray, acct: np.ndarray, accounts: _Accounts, unknown: pl.Series
+) -> pl.Series:
+    """The customer domain column: the account's own domain, an unknown one, or empty."""
+    return pl.select(
+        pl.when(pl.Series(who == "domain"))
+        .then(accounts.domain_raw.gather(np.maximum(acct, 0)))
+        .when(pl.Series(who == "unknown"))
+        .then(unknown)
+    ).to_series()
+
+
 def _make_installs(
     rng: np.random.Generator, clock: _Clock, n: int, accounts: _Accounts, picker: _Picker
 ) -> pl.DataFrame:
@@ -1313,12 +1320,7 @@ def _make_installs(
             "partner_id": partner,
             "installed_at": installed_t,
             "account_id": _opt(acct + 1, who == "account_id"),
-            "customer_domain": pl.select(
-                pl.when(pl.Series(who == "domain"))
-                .then(accounts.domain_raw.gather(np.maximum(acct, 0)))
-                .when(pl.Series(who == "unknown"))
-                .then(unknown)
-            ).to_series(),
+            "customer_domain": _customer_domains(who, acct, accounts, unknown),
             "uninstalled": uninstalled,
             "uninstalled_t": uninstalled_t,
         }

@@ -13,6 +13,18 @@ MODELS = (
     "program",
 )
 
+# the marts of LANDING.md's public contract (plus the by-tier KPIs)
+MARTS = (
+    "dim_partners",
+    "fct_opportunity_partner",
+    "fct_partner_attribution",
+    "program_kpis",
+    "program_tier_kpis",
+    "partner_tier_history",
+    "fct_mdf_roi",
+    "fct_partner_flags",
+)
+
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict]:
     cursor = con.execute(sql, params or [])

@@ -4,17 +4,9 @@ when it could only see the exports dated on or before it (METRICS.md section 0).
 import shutil
 
 import duckdb
+from marts import MARTS
 
 AS_OF = "2026-06-30"
-MARTS = (
-    "dim_partners",
-    "fct_opportunity_partner",
-    "fct_partner_attribution",
-    "program_kpis",
-    "partner_tier_history",
-    "fct_mdf_roi",
-    "fct_partner_flags",
-)
 
 
 def _marts(path) -> dict[str, list[tuple]]:

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from marts import MODELS
+from marts import MARTS, MODELS
 
 from dagster_project.settings import PROJECT_ROOT
 
@@ -186,14 +186,5 @@ def test_the_daily_series_covers_the_last_365_days(con):
 
 
 def test_every_mart_of_the_landing_contract_is_filled(con):
-    for mart in (
-        "dim_partners",
-        "fct_opportunity_partner",
-        "fct_partner_attribution",
-        "program_kpis",
-        "partner_tier_history",
-        "fct_mdf_roi",
-        "fct_partner_flags",
-        "program_tier_kpis",
-    ):
+    for mart in MARTS:
         assert con.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
