@@ -20,6 +20,7 @@ from dagster_project.ingest.parsing import normalise_name
 
 FORMATS_DIR = Path(__file__).parent / "formats"
 
+# `description` is for the people reading the file; nothing reads it.
 _FORMAT_KEYS = {"name", "description", "entity", "recognise", "columns", "skip_rows"}
 _COLUMN_KEYS = {
     "from",
@@ -65,7 +66,6 @@ class SkipRule:
 @dataclass(frozen=True)
 class ExportFormat:
     name: str
-    description: str
     entity: Entity
     recognise: tuple[str, ...]  # header names as declared
     columns: tuple[ColumnRule, ...]
@@ -151,7 +151,6 @@ def _load(path: Path) -> ExportFormat:
     skips = [_skip_rule(s, fail) for s in spec.get("skip_rows") or []]
     return ExportFormat(
         name=str(spec["name"]),
-        description=" ".join(str(spec.get("description") or "").split()),
         entity=ent,
         recognise=recognised,
         columns=tuple(rules),

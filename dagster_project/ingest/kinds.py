@@ -76,7 +76,7 @@ class Kind:
         return f"Kind({self.name})"
 
 
-def parse_timestamp(text: pl.Expr) -> pl.Expr:
+def _parse_timestamp(text: pl.Expr) -> pl.Expr:
     """ISO-8601 text -> naive UTC Datetime(us); null where it does not parse.
 
     The shape is checked with one regex; the parsing itself is Polars' native parser over a
@@ -112,10 +112,10 @@ def parse_timestamp(text: pl.Expr) -> pl.Expr:
 
 
 def _parse_date(text: pl.Expr) -> pl.Expr:
-    return parse_timestamp(text).dt.date()
+    return _parse_timestamp(text).dt.date()
 
 
-def decimal_parser(dtype: pl.Decimal) -> Callable[[pl.Expr], pl.Expr]:
+def _decimal_parser(dtype: pl.Decimal) -> Callable[[pl.Expr], pl.Expr]:
     """Plain decimal text -> Decimal, rounded half away from zero to the type's scale.
 
     Polars' own parser rounds half to even; the two differ only on an exact half (a 5 right
@@ -157,7 +157,7 @@ def _decimal(name: str, raw: pl.Decimal, model: ModelDecimal) -> Kind:
         name,
         f"DECIMAL({raw.precision}, {raw.scale})",
         raw,
-        decimal_parser(raw),
+        _decimal_parser(raw),
         f"a decimal number (at most {digits} digits before the point)",
         model,
     )
@@ -166,7 +166,7 @@ def _decimal(name: str, raw: pl.Decimal, model: ModelDecimal) -> Kind:
 STRING = Kind("string", "VARCHAR", pl.String(), lambda text: text, "text")
 # ISO-8601; a date alone is midnight UTC; offsets are converted to UTC
 TIMESTAMP = Kind(
-    "timestamp", "TIMESTAMP", pl.Datetime("us"), parse_timestamp, "an ISO-8601 timestamp"
+    "timestamp", "TIMESTAMP", pl.Datetime("us"), _parse_timestamp, "an ISO-8601 timestamp"
 )
 DATE = Kind("date", "DATE", pl.Date(), _parse_date, "an ISO-8601 date")
 # A decimal amount; its currency code stands in a sibling column. The models convert it into the
