@@ -1,4 +1,5 @@
-"""Known export formats (dagster_project/ingest/formats): each mapping on its tool's sample file.
+"""Known export formats (formats/*.yml, export_formats.py, mapping.py): each mapping on its tool's
+sample file.
 
 The samples are byte-for-byte copies of shared/fixtures/exports kept in tests/fixtures/exports;
 each test copies the ones it needs into tmp_path. Expected values are worked out by hand from the

@@ -1,4 +1,5 @@
-"""reader.py: discovery, parsing of every kind, row quarantine and whole-file rejection.
+"""Reading one file: discovery (landing.py), parsing (parsing.py), every kind (kinds.py), row
+quarantine (validation.py) and whole-file rejection, through reader.read_file.
 
 Every expected value below is worked out by hand from the bytes the test writes.
 """
