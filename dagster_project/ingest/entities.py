@@ -9,26 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Column kinds. Each maps to one DuckDB type in `raw` and one parsing rule in the reader.
-STRING = "string"
-TIMESTAMP = "timestamp"  # ISO-8601; a date alone is midnight UTC; offsets are converted to UTC
-DATE = "date"
-MONEY = "money"  # decimal amount; its currency code stands in a sibling column
-RATE = "rate"  # fx rate: units of USD per unit of currency
-NUMBER = "number"  # a real number (e.g. strategic_value_score)
-INTEGER = "integer"
-BOOLEAN = "boolean"  # true/false, t/f, yes/no, 1/0, any case
-
-DUCKDB_TYPES = {
-    STRING: "VARCHAR",
-    TIMESTAMP: "TIMESTAMP",
-    DATE: "DATE",
-    MONEY: "DECIMAL(20, 4)",
-    RATE: "DECIMAL(24, 10)",
-    NUMBER: "DOUBLE",
-    INTEGER: "BIGINT",
-    BOOLEAN: "BOOLEAN",
-}
+from dagster_project.ingest.kinds import (
+    BOOLEAN,
+    DATE,
+    INTEGER,
+    MONEY,
+    NUMBER,
+    RATE,
+    STRING,
+    TIMESTAMP,
+    Kind,
+)
 
 PARTNER_TYPES = ("technology", "affiliate", "reseller", "strategic_alliance", "oem")
 
@@ -36,7 +27,7 @@ PARTNER_TYPES = ("technology", "affiliate", "reseller", "strategic_alliance", "o
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = STRING
+    kind: Kind = STRING
     required: bool = False
     # Allowed values (compared in lower case; stored in lower case).
     domain: tuple[str, ...] | None = None
@@ -49,7 +40,7 @@ class Column:
 
     @property
     def duckdb_type(self) -> str:
-        return DUCKDB_TYPES[self.kind]
+        return self.kind.raw_type
 
 
 @dataclass(frozen=True)
@@ -96,11 +87,11 @@ LINEAGE_COLUMNS = (
 )
 
 
-def _c(name: str, kind: str = STRING, **kw) -> Column:
+def _c(name: str, kind: Kind = STRING, **kw) -> Column:
     return Column(name, kind, **kw)
 
 
-def _req(name: str, kind: str = STRING, **kw) -> Column:
+def _req(name: str, kind: Kind = STRING, **kw) -> Column:
     return Column(name, kind, required=True, **kw)
 
 

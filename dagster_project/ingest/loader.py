@@ -17,13 +17,8 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.entities import ENTITIES, LINEAGE_COLUMNS, SOURCES, Entity
-from dagster_project.ingest.reader import (
-    LandingFile,
-    ReadResult,
-    RejectedFile,
-    discover,
-    read_file,
-)
+from dagster_project.ingest.landing import LandingFile, RejectedFile, discover
+from dagster_project.ingest.reader import ReadResult, read_file
 
 Log = Callable[[str], None]
 

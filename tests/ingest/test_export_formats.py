@@ -1,4 +1,5 @@
-"""Known export formats (dagster_project/ingest/formats): each mapping on its tool's sample file.
+"""Known export formats (formats/*.yml, export_formats.py, mapping.py): each mapping on its tool's
+sample file.
 
 The samples are byte-for-byte copies of shared/fixtures/exports kept in tests/fixtures/exports;
 each test copies the ones it needs into tmp_path. Expected values are worked out by hand from the
@@ -15,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.ingest import formats
+from dagster_project.ingest import export_formats
+from dagster_project.ingest.landing import RejectedFile, discover
 from dagster_project.ingest.loader import ensure_schemas, load_source
-from dagster_project.ingest.reader import RejectedFile, discover, read_file
+from dagster_project.ingest.reader import read_file
 
 SAMPLES = Path(__file__).parent.parent / "fixtures" / "exports"
 DAY = "2024-05-16"
@@ -62,7 +64,7 @@ def t(*args) -> dt.datetime:
 
 
 def test_every_mapping_loads_most_specific_first():
-    known = formats.known_formats()
+    known = export_formats.known_formats()
     assert sorted(f.name for f in known) == [
         "hubspot_companies_export",
         "hubspot_deals_export",
@@ -110,8 +112,8 @@ def test_every_mapping_loads_most_specific_first():
 )
 def test_a_broken_mapping_fails_loudly_naming_its_file(tmp_path, text, message):
     (tmp_path / "broken.yml").write_text(text)
-    with pytest.raises(formats.FormatError) as caught:
-        formats.known_formats(tmp_path)
+    with pytest.raises(export_formats.FormatError) as caught:
+        export_formats.known_formats(tmp_path)
     assert str(caught.value).startswith("export format broken.yml: ")
     assert message in str(caught.value)
 
@@ -525,7 +527,7 @@ def test_minor_units_and_epoch_through_a_custom_mapping(tmp_path, monkeypatch):
         "  currency: currency\n"
         "  customer_account_id: customer_key\n"
     )
-    monkeypatch.setattr(formats, "FORMATS_DIR", mappings)
+    monkeypatch.setattr(export_formats, "FORMATS_DIR", mappings)
     rel = drop(tmp_path / "landing", "partnerstack/transactions.csv", "marketplace")
     result = read(tmp_path / "landing", rel)
     assert result.export_format == "partnerstack_transactions_test"

@@ -1,4 +1,5 @@
-"""reader.py: discovery, parsing of every kind, row quarantine and whole-file rejection.
+"""Reading one file: discovery (landing.py), parsing (parsing.py), every kind (kinds.py), row
+quarantine (validation.py) and whole-file rejection, through reader.read_file.
 
 Every expected value below is worked out by hand from the bytes the test writes.
 """
@@ -9,10 +10,12 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
-from dagster_project.ingest.reader import RejectedFile, discover, read_file
+from dagster_project.ingest.landing import RejectedFile, discover
+from dagster_project.ingest.reader import read_file
 
 PARTNERS_ENUM = "technology, affiliate, reseller, strategic_alliance, oem"
 
@@ -298,6 +301,106 @@ def test_rates_keep_ten_places_and_must_be_positive(tmp_path):
     assert result.frame.schema["usd_per_unit"] == pl.Decimal(24, 10)
     assert column(result, "usd_per_unit") == [Decimal("1.0812345679"), Decimal("0.0067000000")]
     assert quarantined(result) == [(3, "usd_per_unit: '0' is not positive (must be > 0)")]
+
+
+def _cast_in_duckdb(sql: str, value: Decimal):
+    """DuckDB evaluating the cast the dbt models apply (None when DuckDB refuses the value)."""
+    try:
+        return duckdb.connect().execute(sql, [value]).fetchall()[0][0]
+    except duckdb.ConversionException:
+        return None
+
+
+# What dbt does with them: macros/currency.sql rounds amounts into decimal(18, 2);
+# int_fx_rates_daily casts rates to decimal(18, 10).
+TO_CENTS = "select cast(round(cast(? as decimal(20, 4)), 2) as decimal(18, 2))"
+TO_RATE = "select cast(cast(? as decimal(24, 10)) as decimal(18, 10))"
+
+
+def test_amount_that_does_not_fit_the_models_decimal_is_quarantined(tmp_path):
+    # 16 nines and .9949 round to 9999999999999999.99 (16 digits): fits DECIMAL(18,2).
+    # 16 nines and .9999 round to 10000000000000000.00 (17 digits): does not.
+    data = (
+        OPPORTUNITY_HEADER
+        + _opportunity(1, "9999999999999999.9949")
+        + _opportunity(2, "9999999999999999.9999")
+        + _opportunity(3, "12.5")
+    )
+    result = read(tmp_path, "crm/2025-06-01/opportunities.csv", data)
+    assert column(result, "opportunity_id") == ["O1", "O3"]
+    assert quarantined(result) == [
+        (
+            3,
+            "amount: '9999999999999999.9999' does not fit DECIMAL(18,2) (at most 16 digits "
+            "before the point, once rounded to 2 decimal places)",
+        )
+    ]
+    # The bound is DuckDB's own: what loads converts, what is quarantined would crash dbt.
+    assert [_cast_in_duckdb(TO_CENTS, v) for v in column(result, "amount")] == [
+        Decimal("9999999999999999.99"),
+        Decimal("12.50"),
+    ]
+    assert _cast_in_duckdb(TO_CENTS, Decimal("9999999999999999.9999")) is None
+
+
+def test_rate_that_does_not_fit_the_models_decimal_is_quarantined(tmp_path):
+    data = (
+        b"rate_date,currency,usd_per_unit\n"
+        b"2025-06-01,EUR,1.08\n"
+        b"2025-06-01,VES,123456789.5\n"
+        b"2025-06-01,XYZ,99999999.9999999999\n"
+        b"2025-06-01,ABC,123456789012345\n"
+    )
+    result = read(tmp_path, "reference/2025-06-01/fx_rates.csv", data)
+    assert column(result, "currency") == ["EUR", "XYZ"]
+    assert quarantined(result) == [
+        (
+            3,
+            "usd_per_unit: '123456789.5' does not fit DECIMAL(18,10) (at most 8 digits "
+            "before the point, once rounded to 10 decimal places)",
+        ),
+        (
+            5,
+            "usd_per_unit: '123456789012345' is not a decimal number "
+            "(at most 8 digits before the point)",
+        ),
+    ]
+    assert [_cast_in_duckdb(TO_RATE, v) for v in column(result, "usd_per_unit")] == [
+        Decimal("1.08"),
+        Decimal("99999999.9999999999"),
+    ]
+    assert _cast_in_duckdb(TO_RATE, Decimal("123456789.5")) is None
+
+
+def test_parquet_amount_that_does_not_fit_is_quarantined(tmp_path):
+    frame = pl.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2"],
+            "account_id": ["A1", "A1"],
+            "created_at": ["2025-05-01"] * 2,
+            "stage": ["Won"] * 2,
+            "is_closed": [True, True],
+            "is_won": [True, True],
+            "amount": pl.Series(
+                [Decimal("9999999999999999.999"), Decimal("7")], dtype=pl.Decimal(20, 3)
+            ),
+            "currency": ["USD"] * 2,
+            "updated_at": ["2025-06-01"] * 2,
+        }
+    )
+    path = tmp_path / "crm/2025-06-01/opportunities.parquet"
+    path.parent.mkdir(parents=True)
+    frame.write_parquet(path)
+    (found,) = discover(tmp_path)
+    result = read_file(found)
+    assert column(result, "amount") == [Decimal("7")]
+    assert quarantined(result) == [
+        (
+            1,
+            "amount: '9999999999999999.999' does not fit DECIMAL(18,2) (at most 16 digits "
+            "before the point, once rounded to 2 decimal places)",
+        )
+    ]
 
 
 def test_numbers_and_positive_rule(tmp_path):

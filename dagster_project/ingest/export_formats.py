@@ -1,10 +1,9 @@
-"""Known export formats: the YAML mappings in this folder, one file per tool export.
+"""Known export formats: load and check the YAML mappings in formats/, one file per tool export.
 
 A mapping says which canonical entity a tool's export holds, how to recognise the export by its
 header, and where each canonical column comes from (a source column or a constant) with a few
-declarative value transforms. README.md in this folder documents the vocabulary; this module reads
-the mappings, checks them, and turns one into Polars expressions over a file's text cells, so the
-mapped file goes through the reader's usual typing, validation and quarantine.
+declarative value transforms. formats/README.md documents the vocabulary; this module reads the
+mappings, checks them and recognises a header; mapping.py applies one to a file.
 """
 
 from __future__ import annotations
@@ -14,18 +13,14 @@ import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
 import yaml
 
 from dagster_project.ingest.entities import Entity, entity
+from dagster_project.ingest.parsing import normalise_name
 
-FORMATS_DIR = Path(__file__).parent
+FORMATS_DIR = Path(__file__).parent / "formats"
 
-# Columns a mapped body gains beside the file's cells: the reason a row is skipped by a skip_rows
-# rule, and the values a transform could not convert (both null when all is well).
-SKIP_REASON = "_skip_reason"
-MAP_ERROR = "_map_error"
-
+# `description` is for the people reading the file; nothing reads it.
 _FORMAT_KEYS = {"name", "description", "entity", "recognise", "columns", "skip_rows"}
 _COLUMN_KEYS = {
     "from",
@@ -39,22 +34,11 @@ _COLUMN_KEYS = {
     "default",
 }
 _SKIP_KEYS = {"column", "values", "empty", "reason"}
-_EPOCH_UNITS = {"s": "s", "ms": "ms"}
-_WHOLE = r"^[+-]?\d+$"
-_ANY = "*"  # map key for every other non-empty value
+EPOCH_UNITS = ("s", "ms")
 
 
 class FormatError(ValueError):
     """A mapping file that is not valid (raised when the formats are loaded)."""
-
-
-class MappingFailed(ValueError):
-    """A recognised file the mapping cannot use as a whole (e.g. a required source is absent)."""
-
-
-def normalise(name: str) -> str:
-    """Header names match ignoring case, surrounding spaces and a byte-order mark."""
-    return str(name).replace("\ufeff", "").strip().lower()
 
 
 @dataclass(frozen=True)
@@ -82,7 +66,6 @@ class SkipRule:
 @dataclass(frozen=True)
 class ExportFormat:
     name: str
-    description: str
     entity: Entity
     recognise: tuple[str, ...]  # header names as declared
     columns: tuple[ColumnRule, ...]
@@ -90,15 +73,15 @@ class ExportFormat:
     path: Path
 
     def matches(self, header: list[str]) -> bool:
-        names = {normalise(h) for h in header}
-        return all(normalise(r) in names for r in self.recognise)
+        names = {normalise_name(h) for h in header}
+        return all(normalise_name(r) in names for r in self.recognise)
 
     @property
     def used_columns(self) -> set[str]:
         """Normalised header names the mapping reads (the rest of a file's columns are ignored)."""
-        used = {normalise(s) for rule in self.columns for s in rule.sources}
-        used |= {normalise(s.column) for s in self.skip_rows}
-        return used | {normalise(r) for r in self.recognise}
+        used = {normalise_name(s) for rule in self.columns for s in rule.sources}
+        used |= {normalise_name(s.column) for s in self.skip_rows}
+        return used | {normalise_name(r) for r in self.recognise}
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,9 +108,9 @@ def _known_formats(directory: Path) -> tuple[ExportFormat, ...]:
     return tuple(sorted(found, key=lambda f: (-len(f.recognise), f.name)))
 
 
-def recognise(header: list[str], directory: Path | None = None) -> ExportFormat | None:
+def recognise(header: list[str]) -> ExportFormat | None:
     """The first known format whose recognition columns are all in the header, else None."""
-    for fmt in known_formats(directory):
+    for fmt in known_formats():
         if fmt.matches(header):
             return fmt
     return None
@@ -168,7 +151,6 @@ def _load(path: Path) -> ExportFormat:
     skips = [_skip_rule(s, fail) for s in spec.get("skip_rows") or []]
     return ExportFormat(
         name=str(spec["name"]),
-        description=" ".join(str(spec.get("description") or "").split()),
         entity=ent,
         recognise=recognised,
         columns=tuple(rules),
@@ -214,7 +196,7 @@ def _column_rule(target: str, rule, fail) -> ColumnRule:
     if len(conversions) > 1:
         raise fail(f"{target}: use at most one of epoch, minor_units, format")
     epoch = rule.get("epoch")
-    if epoch is not None and epoch not in _EPOCH_UNITS:
+    if epoch is not None and epoch not in EPOCH_UNITS:
         raise fail(f"{target}: epoch must be 'ms' or 's'")
     minor = rule.get("minor_units")
     if minor is not None and (isinstance(minor, bool) or not isinstance(minor, int) or minor < 1):
@@ -234,7 +216,7 @@ def _column_rule(target: str, rule, fail) -> ColumnRule:
         target,
         sources=_names(rule["from"], "from", fail),
         first_of=_text(rule["first_of"]) if "first_of" in rule else None,
-        value_map=tuple((normalise(_text(k)), _text(v)) for k, v in value_map.items()),
+        value_map=tuple((normalise_name(_text(k)), _text(v)) for k, v in value_map.items()),
         epoch=epoch,
         minor_units=minor,
         formats=formats,
@@ -253,131 +235,7 @@ def _skip_rule(rule, fail) -> SkipRule:
     values = values if isinstance(values, list) else [values]
     return SkipRule(
         column=str(rule["column"]),
-        values=tuple(normalise(_text(v)) for v in values),
+        values=tuple(normalise_name(_text(v)) for v in values),
         empty=bool(rule.get("empty")),
         reason=str(rule["reason"]),
     )
-
-
-# --------------------------------------------------------------------------------------------
-# Mapping a file
-
-
-def map_body(
-    fmt: ExportFormat, header: list[str], body: pl.DataFrame, cell
-) -> tuple[pl.DataFrame, dict[str, str]]:
-    """The body plus one text column per mapped canonical column, SKIP_REASON and MAP_ERROR.
-
-    `cell(i)` names the body column of header position i. Returns the new body and the canonical
-    column -> body column map the reader validates. Raises MappingFailed when a required
-    canonical column has none of its source columns in the file.
-    """
-    positions: dict[str, int] = {}
-    for i, name in enumerate(header):
-        positions.setdefault(normalise(name), i)
-
-    def source(name: str) -> pl.Expr | None:
-        i = positions.get(normalise(name))
-        if i is None:
-            return None
-        twice = [j + 1 for j, h in enumerate(header) if normalise(h) == normalise(name)]
-        if len(twice) > 1:
-            raise MappingFailed(
-                f"column '{name}' appears twice in the header (columns "
-                f"{', '.join(map(str, twice))}); keep one"
-            )
-        text = pl.col(cell(i)).cast(pl.String).str.strip_chars()
-        return pl.when(text != "").then(text)
-
-    values: list[pl.Expr] = []
-    errors: list[pl.Expr] = []
-    columns: dict[str, str] = {}
-    for rule in fmt.columns:
-        if rule.value is not None:
-            value, error = pl.lit(rule.value, dtype=pl.String), None
-        else:
-            present = [e for e in (source(s) for s in rule.sources) if e is not None]
-            if not present and rule.default is None:
-                if fmt.entity.column(rule.target).required:
-                    raise MappingFailed(
-                        f"the file has no column {' or '.join(rule.sources)}, "
-                        f"which {rule.target} comes from"
-                    )
-                continue  # an optional column the export does not carry
-            text = pl.coalesce(present) if present else pl.lit(None, dtype=pl.String)
-            value, error = _transform(rule, text)
-        name = f"_m_{rule.target}"
-        values.append(value.alias(name))
-        if error is not None:
-            errors.append(error)
-        columns[rule.target] = name
-
-    skips = [_skip(rule, source(rule.column)) for rule in fmt.skip_rows]
-    skips = [s for s in skips if s is not None]
-    skip = pl.coalesce(skips) if skips else pl.lit(None, dtype=pl.String)
-    error = pl.concat_str(errors, separator="; ", ignore_nulls=True) if errors else pl.lit("")
-    mapped = body.with_columns(
-        *values,
-        skip.alias(SKIP_REASON),
-        pl.when(error != "").then(error).alias(MAP_ERROR),
-    )
-    return mapped, columns
-
-
-def _skip(rule: SkipRule, text: pl.Expr | None) -> pl.Expr | None:
-    if text is None:
-        return None  # the export does not carry the column: no row is skipped by it
-    hit = text.str.to_lowercase().is_in(list(rule.values)) if rule.values else pl.lit(False)
-    if rule.empty:
-        hit = hit | text.is_null()
-    return pl.when(hit.fill_null(False)).then(pl.lit(rule.reason))
-
-
-def _transform(rule: ColumnRule, text: pl.Expr) -> tuple[pl.Expr, pl.Expr | None]:
-    """(canonical text, error text or null) for one rule. A value a transform cannot convert
-    keeps its original text and gets an error, so the row is quarantined with a clear reason."""
-    if rule.first_of is not None:
-        first = text.str.split(rule.first_of).list.first().str.strip_chars()
-        text = pl.when(first != "").then(first)
-    if rule.value_map:
-        table = dict(rule.value_map)
-        other = table.pop(_ANY, None)
-        fallback = text if other is None else pl.lit(other, dtype=pl.String)
-        mapped = text.str.to_lowercase().replace_strict(
-            table, default=fallback, return_dtype=pl.String
-        )
-        text = pl.when(text.is_not_null()).then(mapped)
-
-    converted, problem = None, None
-    if rule.epoch is not None:
-        whole = text.str.contains(_WHOLE)
-        stamp = pl.from_epoch(text.cast(pl.Int64, strict=False), time_unit=_EPOCH_UNITS[rule.epoch])
-        converted = pl.when(whole).then(stamp.dt.to_string("%Y-%m-%dT%H:%M:%S%.3f"))
-        word = "milliseconds" if rule.epoch == "ms" else "seconds"
-        problem = f"is not a whole number of {word} since 1970-01-01 (epoch)"
-    elif rule.minor_units is not None:
-        n = rule.minor_units
-        signed = text.str.contains(r"^[+-]")
-        padded = pl.when(signed).then(text.str.zfill(n + 2)).otherwise(text.str.zfill(n + 1))
-        decimal = padded.str.replace(rf"(\d{{{n}}})$", ".${1}")
-        converted = pl.when(text.str.contains(_WHOLE)).then(decimal)
-        problem = f"is not a whole number of minor units (1/{10**n} of the currency unit)"
-    elif rule.formats:
-        local = pl.coalesce(text.str.to_datetime(f, strict=False) for f in rule.formats)
-        utc = local.dt.replace_time_zone(
-            rule.time_zone, ambiguous="earliest", non_existent="null"
-        ).dt.convert_time_zone("UTC")
-        converted = utc.dt.to_string("%Y-%m-%dT%H:%M:%S%.6f")
-        shapes = " or ".join(f"'{f}'" for f in rule.formats)
-        problem = f"is not a date-time {shapes} in {rule.time_zone} (or not a valid local time)"
-
-    error = None
-    if converted is not None:
-        failed = text.is_not_null() & converted.is_null()
-        error = pl.when(failed).then(
-            pl.concat_str(pl.lit(f"{rule.target}: '"), text, pl.lit(f"' {problem}"))
-        )
-        text = pl.coalesce(converted, text)
-    if rule.default is not None:
-        text = text.fill_null(pl.lit(rule.default, dtype=pl.String))
-    return text, error

@@ -1,0 +1,126 @@
+"""The landing folder's layout: find the files at <source>/<export date>/<entity>.<csv|parquet>.
+
+A file out of place is still found (so it can be rejected and recorded, never silently ignored);
+`check_place` says what is wrong with its place. `RejectedFile` is how every step of reading says
+that a whole file cannot be used (LANDING.md, "Bad input").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster_project.ingest.entities import Entity, entities_of
+
+EXTENSIONS = (".csv", ".parquet")
+
+_DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class RejectedFile(Exception):
+    """A whole file that cannot be used; `reason` says why in words a user can act on."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    source: str  # first folder under the landing dir ("" for a file lying at its top)
+    entity: str  # file name without extension, lower case
+    export_date: dt.date | None  # None when the folder is missing or not a YYYY-MM-DD date
+    path: Path
+    relative_path: str  # POSIX path relative to the landing dir: what logs and audit show
+    date_folder: str | None = None  # the <export date> folder name as found; None if misplaced
+
+    @property
+    def extension(self) -> str:
+        return self.path.suffix.lower()
+
+
+def discover(landing_dir: Path) -> list[LandingFile]:
+    """Every file under the landing dir, in load order: export date, source, entity, path.
+
+    Files that are not at <source>/<date>/<file> are listed too (with export_date None), so they
+    can be rejected and recorded rather than silently ignored. Hidden files (.DS_Store, partial
+    uploads named .something) are skipped.
+    """
+    landing_dir = Path(landing_dir)
+    if not landing_dir.is_dir():
+        return []
+    found = []
+    for path in landing_dir.rglob("*"):
+        rel = path.relative_to(landing_dir)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        parts = rel.parts
+        date_folder = parts[1] if len(parts) == 3 else None
+        found.append(
+            LandingFile(
+                source=parts[0] if len(parts) > 1 else "",
+                entity=path.stem.lower(),
+                export_date=_folder_date(date_folder),
+                path=path,
+                relative_path=rel.as_posix(),
+                date_folder=date_folder,
+            )
+        )
+    return sorted(
+        found,
+        key=lambda f: (
+            f.export_date is None,
+            f.export_date or dt.date.min,
+            f.source,
+            f.entity,
+            f.relative_path,
+        ),
+    )
+
+
+def _folder_date(name: str | None) -> dt.date | None:
+    if name is None or not _DATE_FOLDER.match(name):
+        return None
+    try:
+        return dt.date.fromisoformat(name)
+    except ValueError:
+        return None
+
+
+def check_place(landing_file: LandingFile) -> None:
+    """RejectedFile unless the file lies in <source>/<export date>/ and is CSV or Parquet."""
+    f = landing_file
+    if f.date_folder is None:
+        raise RejectedFile(
+            f.relative_path,
+            "is not in a <source>/<export date YYYY-MM-DD>/ folder; move it to e.g. "
+            f"{f.source or '<source>'}/2025-06-01/{f.path.name}",
+        )
+    if f.export_date is None:
+        raise RejectedFile(
+            f.relative_path,
+            f"export-date folder '{f.date_folder}' is not a date (expected YYYY-MM-DD)",
+        )
+    if f.extension not in EXTENSIONS:
+        raise RejectedFile(
+            f.relative_path,
+            f"is not a CSV or Parquet file ('{f.path.suffix or 'no extension'}'); "
+            "export it as .csv or .parquet",
+        )
+
+
+def canonical_entity(f: LandingFile) -> Entity | None:
+    """The canonical entity the file's name declares in its source folder, or None."""
+    for ent in entities_of(f.source):
+        if ent.name == f.entity:
+            return ent
+    return None
+
+
+def unknown_entity(f: LandingFile) -> str:
+    """The reason for a file whose name is no entity of its source."""
+    names = ", ".join(e.name for e in entities_of(f.source)) or "none"
+    return f"unknown entity '{f.entity}' for source '{f.source}'; known entities: {names}"

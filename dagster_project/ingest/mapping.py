@@ -1,0 +1,266 @@
+"""Which canonical entity a file holds, and which of its columns feeds each canonical column.
+
+A file named after a canonical entity of its source, with that entity's required columns, is
+used as it is. Any other file is tried against the known export formats (export_formats.py); the
+first that recognises its header maps it: one text column per canonical column, built with
+vectorised Polars expressions from the mapping's sources, constants and transforms, so the mapped
+file then goes through the same typing, validation and quarantine as a canonical one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from polars.exceptions import PanicException
+
+from dagster_project.ingest import export_formats
+from dagster_project.ingest.entities import Entity
+from dagster_project.ingest.export_formats import ColumnRule, ExportFormat, SkipRule
+from dagster_project.ingest.landing import (
+    LandingFile,
+    RejectedFile,
+    canonical_entity,
+    unknown_entity,
+)
+from dagster_project.ingest.parsing import Table, cell, normalise_name
+
+# Columns a mapped body gains beside the file's cells: the reason a row is skipped by a skip_rows
+# rule, and the values a transform could not convert (both null when all is well).
+SKIP_REASON = "_skip_reason"
+MAP_ERROR = "_map_error"
+
+_WHOLE = r"^[+-]?\d+$"
+_ANY = "*"  # map key for every other non-empty value
+
+
+class MappingFailed(ValueError):
+    """A recognised file the mapping cannot use as a whole (e.g. a required source is absent)."""
+
+
+@dataclass
+class Mapped:
+    """A file's table ready for validation."""
+
+    entity: Entity
+    table: Table  # for an export format: the body gains one text column per mapped column
+    columns: dict[str, str]  # canonical column -> body column
+    unknown: list[str]  # header names no canonical column comes from (as written)
+    export_format: str | None  # the export format's name; None for a canonical file
+
+
+def map_file(f: LandingFile, table: Table) -> Mapped:
+    """The file's entity and columns; RejectedFile when it is neither canonical nor recognised."""
+    rel = f.relative_path
+    canonical = canonical_entity(f)
+    not_canonical: RejectedFile | None = None
+    if canonical is not None:
+        try:
+            columns, unknown = _match_header(rel, canonical, table.header)
+            return Mapped(canonical, table, columns, unknown, None)
+        except RejectedFile as rejected:
+            not_canonical = rejected
+    fmt = export_formats.recognise(table.header)
+    if fmt is None:
+        raise _unrecognised(f, canonical, table.header, not_canonical)
+    ent = fmt.entity
+    if ent.source != f.source:
+        # Rejected rather than loaded into the other source's raw table: each source is loaded by
+        # its own Dagster asset, which declares (and checks) only its own raw tables and loads its
+        # files in export-date order; a file of another source's entity would bypass both.
+        raise RejectedFile(
+            rel,
+            f"is a {fmt.name} export, which holds {ent.qualified_name}, not an entity of "
+            f"'{f.source}'; move it to "
+            f"{ent.source}/{f.date_folder}/{f.path.name}",
+        )
+    try:
+        body, columns = _map_body(fmt, table.header, table.body)
+    except MappingFailed as err:
+        raise RejectedFile(
+            rel, f"is recognised as a {fmt.name} export ({ent.qualified_name}) but {err}"
+        ) from err
+    except (Exception, PanicException) as err:  # odd data fails this file, not the run
+        raise RejectedFile(rel, f"could not be mapped as a {fmt.name} export: {err}") from err
+    used = fmt.used_columns
+    unknown = [
+        name.strip() or f"(unnamed column {i + 1})"
+        for i, name in enumerate(table.header)
+        if normalise_name(name) not in used
+    ]
+    mapped = Table(table.header, body, table.raw_records, table.skip_blank_rows)
+    return Mapped(ent, mapped, columns, unknown, fmt.name)
+
+
+def _unrecognised(
+    f: LandingFile, canonical: Entity | None, header: list[str], rejected: RejectedFile | None
+) -> RejectedFile:
+    """Why a file that is neither canonical nor a known export format cannot be used.
+
+    A header that names canonical columns of its entity is a canonical file with a mistake: the
+    canonical reason alone says what to fix. Otherwise the reason also lists the export formats
+    known for the file's source, none of which matched.
+    """
+    names = {normalise_name(h) for h in header}
+    if rejected is not None and canonical is not None:
+        if names & {c.name for c in canonical.all_columns}:
+            return rejected
+        reason = rejected.reason
+    else:
+        reason = unknown_entity(f)
+    known = [x.name for x in export_formats.known_formats() if x.entity.source == f.source]
+    listed = ", ".join(sorted(known)) or "none"
+    return RejectedFile(
+        f.relative_path,
+        f"{reason}; and no known export format for '{f.source}' matched its header "
+        f"(known formats: {listed})",
+    )
+
+
+def _match_header(rel: str, ent: Entity, header: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Canonical column name -> body cell name, and the unknown header names (as written)."""
+    known = {c.name for c in ent.all_columns}
+    columns: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for i, name in enumerate(header):
+        norm = normalise_name(name)
+        if norm in known:
+            if norm in columns:
+                raise RejectedFile(
+                    rel,
+                    f"column '{norm}' appears twice in the header "
+                    f"(columns {positions[norm] + 1} and {i + 1}); keep one",
+                )
+            columns[norm] = cell(i)
+            positions[norm] = i
+        else:
+            unknown.append(name.strip() or f"(unnamed column {i + 1})")
+    missing = [c.name for c in ent.columns if c.required and c.name not in columns]
+    if missing:
+        found = ", ".join(name.strip() for name in header) or "nothing"
+        raise RejectedFile(
+            rel,
+            f"required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)} "
+            f"(the header has: {found})",
+        )
+    return columns, unknown
+
+
+def _map_body(
+    fmt: ExportFormat, header: list[str], body: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The body plus one text column per mapped canonical column, SKIP_REASON and MAP_ERROR.
+
+    Returns the new body and the canonical column -> body column map to validate. Raises
+    MappingFailed when a required canonical column has none of its source columns in the file.
+    """
+    positions: dict[str, int] = {}
+    for i, name in enumerate(header):
+        positions.setdefault(normalise_name(name), i)
+
+    def source(name: str) -> pl.Expr | None:
+        i = positions.get(normalise_name(name))
+        if i is None:
+            return None
+        twice = [j + 1 for j, h in enumerate(header) if normalise_name(h) == normalise_name(name)]
+        if len(twice) > 1:
+            raise MappingFailed(
+                f"column '{name}' appears twice in the header (columns "
+                f"{', '.join(map(str, twice))}); keep one"
+            )
+        text = pl.col(cell(i)).cast(pl.String).str.strip_chars()
+        return pl.when(text != "").then(text)
+
+    values: list[pl.Expr] = []
+    errors: list[pl.Expr] = []
+    columns: dict[str, str] = {}
+    for rule in fmt.columns:
+        if rule.value is not None:
+            value, error = pl.lit(rule.value, dtype=pl.String), None
+        else:
+            present = [e for e in (source(s) for s in rule.sources) if e is not None]
+            if not present and rule.default is None:
+                if fmt.entity.column(rule.target).required:
+                    raise MappingFailed(
+                        f"the file has no column {' or '.join(rule.sources)}, "
+                        f"which {rule.target} comes from"
+                    )
+                continue  # an optional column the export does not carry
+            text = pl.coalesce(present) if present else pl.lit(None, dtype=pl.String)
+            value, error = _transform(rule, text)
+        name = f"_m_{rule.target}"
+        values.append(value.alias(name))
+        if error is not None:
+            errors.append(error)
+        columns[rule.target] = name
+
+    skips = [_skip(rule, source(rule.column)) for rule in fmt.skip_rows]
+    skips = [s for s in skips if s is not None]
+    skip = pl.coalesce(skips) if skips else pl.lit(None, dtype=pl.String)
+    error = pl.concat_str(errors, separator="; ", ignore_nulls=True) if errors else pl.lit("")
+    mapped = body.with_columns(
+        *values,
+        skip.alias(SKIP_REASON),
+        pl.when(error != "").then(error).alias(MAP_ERROR),
+    )
+    return mapped, columns
+
+
+def _skip(rule: SkipRule, text: pl.Expr | None) -> pl.Expr | None:
+    if text is None:
+        return None  # the export does not carry the column: no row is skipped by it
+    hit = text.str.to_lowercase().is_in(list(rule.values)) if rule.values else pl.lit(False)
+    if rule.empty:
+        hit = hit | text.is_null()
+    return pl.when(hit.fill_null(False)).then(pl.lit(rule.reason))
+
+
+def _transform(rule: ColumnRule, text: pl.Expr) -> tuple[pl.Expr, pl.Expr | None]:
+    """(canonical text, error text or null) for one rule. A value a transform cannot convert
+    keeps its original text and gets an error, so the row is quarantined with a clear reason."""
+    if rule.first_of is not None:
+        first = text.str.split(rule.first_of).list.first().str.strip_chars()
+        text = pl.when(first != "").then(first)
+    if rule.value_map:
+        table = dict(rule.value_map)
+        other = table.pop(_ANY, None)
+        fallback = text if other is None else pl.lit(other, dtype=pl.String)
+        mapped = text.str.to_lowercase().replace_strict(
+            table, default=fallback, return_dtype=pl.String
+        )
+        text = pl.when(text.is_not_null()).then(mapped)
+
+    converted, problem = None, None
+    if rule.epoch is not None:
+        whole = text.str.contains(_WHOLE)
+        stamp = pl.from_epoch(text.cast(pl.Int64, strict=False), time_unit=rule.epoch)
+        converted = pl.when(whole).then(stamp.dt.to_string("%Y-%m-%dT%H:%M:%S%.3f"))
+        word = "milliseconds" if rule.epoch == "ms" else "seconds"
+        problem = f"is not a whole number of {word} since 1970-01-01 (epoch)"
+    elif rule.minor_units is not None:
+        n = rule.minor_units
+        signed = text.str.contains(r"^[+-]")
+        padded = pl.when(signed).then(text.str.zfill(n + 2)).otherwise(text.str.zfill(n + 1))
+        decimal = padded.str.replace(rf"(\d{{{n}}})$", ".${1}")
+        converted = pl.when(text.str.contains(_WHOLE)).then(decimal)
+        problem = f"is not a whole number of minor units (1/{10**n} of the currency unit)"
+    elif rule.formats:
+        local = pl.coalesce(text.str.to_datetime(f, strict=False) for f in rule.formats)
+        utc = local.dt.replace_time_zone(
+            rule.time_zone, ambiguous="earliest", non_existent="null"
+        ).dt.convert_time_zone("UTC")
+        converted = utc.dt.to_string("%Y-%m-%dT%H:%M:%S%.6f")
+        shapes = " or ".join(f"'{f}'" for f in rule.formats)
+        problem = f"is not a date-time {shapes} in {rule.time_zone} (or not a valid local time)"
+
+    error = None
+    if converted is not None:
+        failed = text.is_not_null() & converted.is_null()
+        error = pl.when(failed).then(
+            pl.concat_str(pl.lit(f"{rule.target}: '"), text, pl.lit(f"' {problem}"))
+        )
+        text = pl.coalesce(converted, text)
+    if rule.default is not None:
+        text = text.fill_null(pl.lit(rule.default, dtype=pl.String))
+    return text, error
