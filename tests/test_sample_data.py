@@ -6,6 +6,8 @@ Every file is read back as plain strings and checked against the landing contrac
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +29,11 @@ from dagster_project.sample_data import generate, main
 from dagster_project.settings import PROJECT_ROOT
 
 BUNDLED = PROJECT_ROOT / "data" / "landing"
+# The arguments that wrote the bundled sample, and the digest of what they write (see
+# `_digest`). The constant pins the generator itself: regenerating data/landing after a change to
+# the generator would keep the two in step, but not this.
+BUNDLED_ARGS = {"scale": 1.0, "seed": 7, "end_date": date(2026, 11, 27), "years": 2.0}
+BUNDLED_SHA256 = "d924f8c6ac365b83b884654ff2a61df9dfb65780a5e10bf9da953415360078a4"
 SMALL = 0.05
 BY_NAME = {e.qualified_name: e for e in ENTITIES}
 # LANDING.md's default free-mail seed list.
@@ -63,6 +70,16 @@ def _csv_files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.csv"))}
 
 
+def _digest(root: Path) -> str:
+    """SHA-256 over every file under root: its relative path, its length, its bytes."""
+    sha = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        sha.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        sha.update(data)
+    return sha.hexdigest()
+
+
 def _read(root: Path) -> dict[str, pl.DataFrame]:
     """Every export of every entity, as strings, with its export date in `_export`."""
     out = {}
@@ -85,7 +102,7 @@ def small(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def full(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("full")
-    generate(out)
+    generate(out, **BUNDLED_ARGS)
     return out
 
 
@@ -353,6 +370,11 @@ def test_mdf_nps_and_fx(full_data):
 
 
 # --- the bundled sample --------------------------------------------------------------------------
+
+
+def test_generator_writes_the_bundled_sample_byte_for_byte(full):
+    assert _digest(full) == BUNDLED_SHA256
+    assert _digest(BUNDLED) == BUNDLED_SHA256, "data/landing differs from the generator's output"
 
 
 def test_bundled_sample_is_the_generator_output(full):
