@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from dagster_project.cli import main
 from dagster_project.ingest.entities import (
     BOOLEAN,
     DATE,
@@ -25,8 +26,8 @@ from dagster_project.ingest.entities import (
     TIMESTAMP,
     Entity,
 )
-from dagster_project.sample_data import generate, main
 from dagster_project.settings import PROJECT_ROOT
+from sample_generator import generate
 
 BUNDLED = PROJECT_ROOT / "data" / "landing"
 # The arguments that wrote the bundled sample, and the digest of what they write (see
@@ -147,11 +148,13 @@ def test_refuses_to_write_over_exports_unless_asked(tmp_path):
 
 
 def test_command_line_writes_and_summarises(tmp_path, capsys):
-    assert main(["--out", str(tmp_path), "--scale", str(SMALL), "--seed", "3"]) == 0
+    main(["generate", "--out", str(tmp_path), "--scale", str(SMALL), "--seed", "3"])
     printed = capsys.readouterr().out
     assert "crm/opportunities:" in printed
     assert "wrote" in printed
     assert (tmp_path / "crm" / "2026-11-27" / "opportunities.csv").exists()
+    with pytest.raises(SystemExit, match="already holds exports"):
+        main(["generate", "--out", str(tmp_path), "--scale", str(SMALL)])
 
 
 # --- the landing contract ------------------------------------------------------------------------
@@ -378,7 +381,7 @@ def test_generator_writes_the_bundled_sample_byte_for_byte(full):
 
 
 def test_bundled_sample_is_the_generator_output(full):
-    assert BUNDLED.is_dir(), "run: python -m dagster_project.sample_data --out data/landing"
+    assert BUNDLED.is_dir(), "run: uv run partner generate --out data/landing"
     bundled = {p.parent.name for p in BUNDLED.rglob("*.csv")}
     assert len(bundled) >= 3
     for path in BUNDLED.rglob("*.csv"):
@@ -389,6 +392,6 @@ def test_bundled_sample_is_the_generator_output(full):
     generated = _csv_files(full)
     assert {k: v for k, v in _csv_files(BUNDLED).items() if k in generated} == generated, (
         "data/landing is stale: regenerate it with "
-        "python -m dagster_project.sample_data --out data/landing --overwrite"
+        "uv run partner generate --out data/landing --overwrite"
     )
     assert sum(len(v) for v in generated.values()) < 4_000_000
