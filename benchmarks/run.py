@@ -80,7 +80,8 @@ def main() -> None:
             [
                 python,
                 "-m",
-                "dagster_project.sample_data",
+                "dagster_project.cli",
+                "generate",
                 "--out",
                 str(landing),
                 "--scale",

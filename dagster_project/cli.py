@@ -237,11 +237,15 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "sql":
         run_sql(settings, args.query)
     elif args.command == "generate":
-        from dagster_project.sample_data import generate as generate_sample
+        # The generator is not part of the pipeline: imported only when asked for.
+        from sample_generator import generate as generate_sample
 
-        counts = generate_sample(
-            args.out, scale=args.scale, seed=args.seed, progress=print, overwrite=args.overwrite
-        )
+        try:
+            counts = generate_sample(
+                args.out, scale=args.scale, seed=args.seed, progress=print, overwrite=args.overwrite
+            )
+        except FileExistsError as err:
+            sys.exit(str(err))
         print(f"wrote {sum(counts.values()):,} rows to {args.out}")
 
 

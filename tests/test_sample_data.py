@@ -6,11 +6,14 @@ Every file is read back as plain strings and checked against the landing contrac
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from dagster_project.cli import main
 from dagster_project.ingest.entities import (
     BOOLEAN,
     DATE,
@@ -23,10 +26,15 @@ from dagster_project.ingest.entities import (
     TIMESTAMP,
     Entity,
 )
-from dagster_project.sample_data import generate, main
 from dagster_project.settings import PROJECT_ROOT
+from sample_generator import generate
 
 BUNDLED = PROJECT_ROOT / "data" / "landing"
+# The arguments that wrote the bundled sample, and the digest of what they write (see
+# `_digest`). The constant pins the generator itself: regenerating data/landing after a change to
+# the generator would keep the two in step, but not this.
+BUNDLED_ARGS = {"scale": 1.0, "seed": 7, "end_date": date(2026, 11, 27), "years": 2.0}
+BUNDLED_SHA256 = "d924f8c6ac365b83b884654ff2a61df9dfb65780a5e10bf9da953415360078a4"
 SMALL = 0.05
 BY_NAME = {e.qualified_name: e for e in ENTITIES}
 # LANDING.md's default free-mail seed list.
@@ -63,6 +71,16 @@ def _csv_files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.csv"))}
 
 
+def _digest(root: Path) -> str:
+    """SHA-256 over every file under root: its relative path, its length, its bytes."""
+    sha = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        sha.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        sha.update(data)
+    return sha.hexdigest()
+
+
 def _read(root: Path) -> dict[str, pl.DataFrame]:
     """Every export of every entity, as strings, with its export date in `_export`."""
     out = {}
@@ -85,7 +103,7 @@ def small(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def full(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("full")
-    generate(out)
+    generate(out, **BUNDLED_ARGS)
     return out
 
 
@@ -130,11 +148,13 @@ def test_refuses_to_write_over_exports_unless_asked(tmp_path):
 
 
 def test_command_line_writes_and_summarises(tmp_path, capsys):
-    assert main(["--out", str(tmp_path), "--scale", str(SMALL), "--seed", "3"]) == 0
+    main(["generate", "--out", str(tmp_path), "--scale", str(SMALL), "--seed", "3"])
     printed = capsys.readouterr().out
     assert "crm/opportunities:" in printed
     assert "wrote" in printed
     assert (tmp_path / "crm" / "2026-11-27" / "opportunities.csv").exists()
+    with pytest.raises(SystemExit, match="already holds exports"):
+        main(["generate", "--out", str(tmp_path), "--scale", str(SMALL)])
 
 
 # --- the landing contract ------------------------------------------------------------------------
@@ -355,8 +375,13 @@ def test_mdf_nps_and_fx(full_data):
 # --- the bundled sample --------------------------------------------------------------------------
 
 
+def test_generator_writes_the_bundled_sample_byte_for_byte(full):
+    assert _digest(full) == BUNDLED_SHA256
+    assert _digest(BUNDLED) == BUNDLED_SHA256, "data/landing differs from the generator's output"
+
+
 def test_bundled_sample_is_the_generator_output(full):
-    assert BUNDLED.is_dir(), "run: python -m dagster_project.sample_data --out data/landing"
+    assert BUNDLED.is_dir(), "run: uv run partner generate --out data/landing"
     bundled = {p.parent.name for p in BUNDLED.rglob("*.csv")}
     assert len(bundled) >= 3
     for path in BUNDLED.rglob("*.csv"):
@@ -367,6 +392,6 @@ def test_bundled_sample_is_the_generator_output(full):
     generated = _csv_files(full)
     assert {k: v for k, v in _csv_files(BUNDLED).items() if k in generated} == generated, (
         "data/landing is stale: regenerate it with "
-        "python -m dagster_project.sample_data --out data/landing --overwrite"
+        "uv run partner generate --out data/landing --overwrite"
     )
     assert sum(len(v) for v in generated.values()) < 4_000_000
