@@ -4,66 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from pathlib import Path
 
-from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
-
-
-def ensure_dbt_manifest() -> None:
-    """Dagster needs dbt's manifest before it can load the definitions (STACK.md)."""
-    if (DBT_PROJECT_DIR / "target" / "manifest.json").exists():
-        return
-    print("preparing the dbt manifest (dbt parse) ...", flush=True)
-    subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        check=True,
-        env={**os.environ, "DO_NOT_TRACK": "1"},
-    )
-
-
-def run_nightly(settings: Settings, definitions=None) -> bool:
-    """Run the nightly job in this process on `settings`; True when it succeeded.
-    `definitions` defaults to the project's (tests pass variants)."""
-    ensure_dbt_manifest()
-    import dagster as dg
-
-    from dagster_project.jobs import NIGHTLY_JOB, partner_run_config
-
-    if definitions is None:
-        from dagster_project.definitions import defs as definitions
-
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    result = definitions.resolve_job_def(NIGHTLY_JOB).execute_in_process(
-        run_config={
-            **partner_run_config(
-                landing_dir=str(settings.landing_dir),
-                warehouse=str(settings.warehouse),
-                as_of=settings.as_of.isoformat(),
-            ),
-            # step-by-step progress without Dagster's debug chatter
-            "loggers": {"console": {"config": {"log_level": "INFO"}}},
-        },
-        instance=instance,
-        raise_on_error=False,
-    )
-    timings = [
-        f"{event.step_key} {event.event_specific_data.duration_ms / 1000:.1f}s"
-        for event in result.all_events
-        if event.is_step_success
-    ]
-    print("steps: " + ", ".join(timings), flush=True)
-    return result.success
+from dagster_project.settings import Settings
 
 
 def connect_read_only(settings: Settings):
@@ -204,15 +148,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    env = dict(os.environ)
-    if args.landing:
-        env["PARTNER_LANDING_DIR"] = args.landing
-    if args.warehouse:
-        env["PARTNER_WAREHOUSE"] = args.warehouse
-    if args.as_of:
-        env["PARTNER_AS_OF"] = args.as_of
     try:
-        settings = Settings.from_env(env)
+        settings = Settings.from_env(
+            landing_dir=args.landing, warehouse=args.warehouse, as_of=args.as_of
+        )
     except ValueError as err:
         sys.exit(str(err))
 
@@ -223,8 +162,15 @@ def main(argv: list[str] | None = None) -> None:
                 "PARTNER_LANDING_DIR (or --landing) at the folder holding "
                 "<source>/<export date>/<entity>.csv"
             )
+        from dagster_project.dbt import DbtManifestMissing
+        from dagster_project.jobs import run_nightly
+
         print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
-        if not run_nightly(settings):
+        try:
+            succeeded = run_nightly(settings)
+        except DbtManifestMissing as err:
+            sys.exit(str(err))
+        if not succeeded:
             sys.exit(
                 "the nightly run failed; the last good warehouse is unchanged. "
                 "The run log above names the failing step; `partner audit` shows rejected files."

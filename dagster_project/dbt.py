@@ -2,27 +2,47 @@
 
 The manifest is prepared at set-up time (`make setup` runs `dbt parse`), never at import: Dagster
 loads definitions often, and parsing dbt on each load would be felt in every command and test.
+Importing this module reads nothing: `partner_dbt_assets` is built on first use (when the
+definitions load), and a missing manifest then says to run `make setup`.
 """
 
+import functools
 import json
 import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.resources import PartnerSettings
-from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 
-if not dbt_project.manifest_path.exists():
-    raise FileNotFoundError(
-        f"dbt manifest not found at {dbt_project.manifest_path}: run `make setup` "
-        "(or `uv run dbt parse --project-dir dbt --profiles-dir dbt`) once before loading Dagster."
-    )
+class DbtManifestMissing(FileNotFoundError):
+    pass
+
+
+@functools.cache
+def dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
+    """The one DbtProject, with its manifest."""
+    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+    project.prepare_if_dev()  # under `dagster dev` only: re-parse so edited models show up
+    if not project.manifest_path.exists():
+        raise DbtManifestMissing(
+            f"dbt manifest not found at {project.manifest_path}: run `make setup` "
+            "(or `uv run dbt parse --project-dir dbt --profiles-dir dbt`) once before loading "
+            "Dagster."
+        )
+    return project
+
+
+def dbt_build_args(settings: Settings) -> list[str]:
+    """The `dbt build` command line of a run: its as-of date, into its build file."""
+    dbt_vars = {"as_of": settings.as_of.isoformat(), "warehouse_path": str(settings.build_path)}
+    # unit tests pin the SQL's logic; the test suite runs them, the nightly run need not
+    return ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
 
 
 class PartnerDbtTranslator(DagsterDbtTranslator):
@@ -40,25 +60,34 @@ class PartnerDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=PartnerDbtTranslator(),
-)
-def partner_dbt_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
-):
-    settings = partner.settings()
-    dbt_vars = {"as_of": settings.as_of.isoformat(), "warehouse_path": str(settings.build_path)}
-    # unit tests pin the SQL's logic; the test suite runs them, the nightly run need not
-    args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
-    invocation = dbt.cli(args, context=context)
-    try:
-        yield from invocation.stream()
-    finally:
-        # dagster-dbt leaves a target folder per run (~2 MB each); the run log keeps what matters
-        shutil.rmtree(invocation.target_path, ignore_errors=True)
+@functools.cache
+def _partner_dbt_assets() -> dg.AssetsDefinition:
+    project = dbt_project()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=PartnerDbtTranslator(),
+    )
+    def partner_dbt_assets(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
+    ):
+        invocation = dbt.cli(dbt_build_args(partner.settings()), context=context)
+        try:
+            yield from invocation.stream()
+        finally:
+            # dagster-dbt leaves a target folder per run (~2 MB each); the log keeps what matters
+            shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+    return partner_dbt_assets
+
+
+def __getattr__(name: str):
+    # `from dagster_project.dbt import partner_dbt_assets` builds it then, not at this import
+    if name == "partner_dbt_assets":
+        return _partner_dbt_assets()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)

@@ -1,9 +1,16 @@
-"""The nightly job, its schedule, and a sensor that starts it when a new export folder lands."""
+"""The nightly job, its schedule, a sensor that starts it when a new export folder lands, and
+`run_nightly`, which runs it in this process (the CLI and the tests).
+
+Every way a run starts fixes all its settings in its run config, the as-of date included: the
+schedule its own day, the sensor the day it saw the new folder, `run_nightly` the caller's.
+"""
 
 import json
+import os
 
 import dagster as dg
 
+from dagster_project.resources import run_config
 from dagster_project.settings import Settings
 
 NIGHTLY_JOB = "nightly"
@@ -17,15 +24,10 @@ nightly_job = dg.define_asset_job(
 )
 
 
-def partner_run_config(**settings: str) -> dict:
-    """Run config that overrides the environment's settings (landing_dir, warehouse, as_of)."""
-    return {"resources": {"partner": {"config": settings}}}
-
-
 @dg.schedule(job=nightly_job, cron_schedule="0 2 * * *", execution_timezone="UTC")
 def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    as_of = context.scheduled_execution_time.date().isoformat()
-    return dg.RunRequest(run_key=f"nightly-{as_of}", run_config=partner_run_config(as_of=as_of))
+    settings = Settings.from_env(as_of=context.scheduled_execution_time.date().isoformat())
+    return dg.RunRequest(run_key=f"nightly-{settings.as_of}", run_config=run_config(settings))
 
 
 def export_folders(settings: Settings) -> list[str]:
@@ -45,9 +47,36 @@ def export_folders(settings: Settings) -> list[str]:
 def new_export_sensor(context: dg.SensorEvaluationContext):
     """Starts the nightly job when an export folder appears that the sensor has not seen yet."""
     seen = set(json.loads(context.cursor)) if context.cursor else set()
-    folders = export_folders(Settings.from_env())
+    settings = Settings.from_env()
+    folders = export_folders(settings)
     new = [folder for folder in folders if folder not in seen]
     if not new:
         return dg.SkipReason("no new export folder")
     context.update_cursor(json.dumps(folders))
-    return dg.RunRequest(run_key="new-exports:" + ",".join(new))
+    # the run loads the folder seen here, as of the day it was seen
+    return dg.RunRequest(run_key="new-exports:" + ",".join(new), run_config=run_config(settings))
+
+
+def run_nightly(settings: Settings, definitions: dg.Definitions | None = None) -> bool:
+    """Run the nightly job in this process on `settings`; True when it succeeded.
+    `definitions` defaults to the project's (tests pass variants)."""
+    if definitions is None:
+        from dagster_project.definitions import defs as definitions  # it imports this module
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    result = definitions.resolve_job_def(NIGHTLY_JOB).execute_in_process(
+        run_config={
+            **run_config(settings),
+            # step-by-step progress without Dagster's debug chatter
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        },
+        instance=instance,
+        raise_on_error=False,
+    )
+    timings = [
+        f"{event.step_key} {event.event_specific_data.duration_ms / 1000:.1f}s"
+        for event in result.all_events
+        if event.is_step_success
+    ]
+    print("steps: " + ", ".join(timings), flush=True)
+    return result.success

@@ -15,10 +15,11 @@ import dagster as dg
 import duckdb
 
 from dagster_project.dbt import partner_dbt_assets
-from dagster_project.ingest.loader import ensure_schemas
 from dagster_project.resources import PartnerSettings
 
+# Publishing writes only this table; the ingest assets own `raw` and the rest of `audit`.
 BUILD_INFO_DDL = """
+create schema if not exists audit;
 create table if not exists audit.build_info (
     landing_dir varchar,
     as_of date,
@@ -63,7 +64,6 @@ def start_build(served: Path, build: Path, landing_dir: Path, as_of: dt.date) ->
             )
     con = duckdb.connect(str(build))
     try:
-        ensure_schemas(con)
         con.execute(BUILD_INFO_DDL)
         con.execute(
             "insert into audit.build_info values (?, ?, current_timestamp)",

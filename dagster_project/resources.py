@@ -1,14 +1,19 @@
-"""The run's settings as a Dagster resource: environment defaults, overridable per run.
+"""The run's settings as a Dagster resource, resolved once when the run starts.
 
-The schedule and a backfill pass `as_of` in run config; everything else comes from the
-environment (settings.py), so the same job runs on any folder and any past date without code edits.
+Run config (which the CLI, the schedule and the sensor always fill in) wins over the environment
+(settings.py). A run started with no as-of date anywhere, e.g. from the UI, is as of the UTC day
+the run was created: a fact of the run, so no step computes "today" itself and a run that crosses
+midnight still computes one day.
 """
 
-import dataclasses
+from __future__ import annotations
+
+import datetime as dt
 
 import dagster as dg
+from pydantic import PrivateAttr
 
-from dagster_project.settings import Settings, parse_as_of, resolve_path
+from dagster_project.settings import Settings
 
 
 class PartnerSettings(dg.ConfigurableResource):
@@ -16,13 +21,33 @@ class PartnerSettings(dg.ConfigurableResource):
     warehouse: str | None = None
     as_of: str | None = None
 
+    _resolved: Settings | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._resolved = self._resolve(_run_created_day(context))
+
     def settings(self) -> Settings:
-        base = Settings.from_env()
-        overrides = {}
-        if self.landing_dir:
-            overrides["landing_dir"] = resolve_path(self.landing_dir)
-        if self.warehouse:
-            overrides["warehouse"] = resolve_path(self.warehouse)
-        if self.as_of:
-            overrides["as_of"] = parse_as_of(self.as_of)
-        return dataclasses.replace(base, **overrides)
+        """The run's settings (outside a run: resolved now)."""
+        return self._resolved or self._resolve(None)
+
+    def _resolve(self, today: dt.date | None) -> Settings:
+        return Settings.from_env(
+            landing_dir=self.landing_dir, warehouse=self.warehouse, as_of=self.as_of, today=today
+        )
+
+
+def _run_created_day(context: dg.InitResourceContext) -> dt.date | None:
+    if context.instance is None or context.run_id is None:
+        return None
+    record = context.instance.get_run_record_by_id(context.run_id)
+    return record.create_timestamp.astimezone(dt.UTC).date() if record else None
+
+
+def run_config(settings: Settings) -> dict:
+    """Run config that fixes every setting of a run (the inverse of `PartnerSettings`)."""
+    config = {
+        "landing_dir": str(settings.landing_dir),
+        "warehouse": str(settings.warehouse),
+        "as_of": settings.as_of.isoformat(),
+    }
+    return {"resources": {"partner": {"config": config}}}

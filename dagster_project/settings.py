@@ -5,7 +5,8 @@ PARTNER_WAREHOUSE    the served DuckDB file readers open read-only          [dat
 PARTNER_AS_OF        the as-of date, YYYY-MM-DD                              [today, UTC]
 
 Relative paths are taken from the project root, so the same settings work from any directory.
-Nothing here runs at import: call `Settings.from_env()` inside the code that needs it.
+Nothing here runs at import: call `Settings.from_env()` inside the code that needs it. A Dagster
+run resolves its settings once, when it starts (resources.py), and every step uses that value.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,14 +32,19 @@ def resolve_path(value: str) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def parse_as_of(value: str | None) -> dt.date:
+def today_utc() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def parse_as_of(value: str | None, today: dt.date | None = None) -> dt.date:
+    """The as-of date written YYYY-MM-DD; none given: `today`, or else today in UTC."""
     if not value:
-        return dt.datetime.now(dt.UTC).date()
+        return today or today_utc()
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError as err:
         raise ValueError(
-            f"PARTNER_AS_OF={value!r} is not a date: give it as YYYY-MM-DD (e.g. 2026-03-01), "
+            f"the as-of date {value!r} is not a date: give it as YYYY-MM-DD (e.g. 2026-03-01), "
             "or leave it unset for today"
         ) from err
 
@@ -49,12 +56,24 @@ class Settings:
     as_of: dt.date
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        landing_dir: str | None = None,
+        warehouse: str | None = None,
+        as_of: str | None = None,
+        today: dt.date | None = None,
+    ) -> Settings:
+        """Values given here (command-line flags, run config) win over the environment, which
+        wins over the defaults. With no as-of date anywhere: `today`, or else today in UTC."""
         env = os.environ if environ is None else environ
         return cls(
-            landing_dir=resolve_path(env.get("PARTNER_LANDING_DIR") or DEFAULT_LANDING_DIR),
-            warehouse=resolve_path(env.get("PARTNER_WAREHOUSE") or DEFAULT_WAREHOUSE),
-            as_of=parse_as_of(env.get("PARTNER_AS_OF")),
+            landing_dir=resolve_path(
+                landing_dir or env.get("PARTNER_LANDING_DIR") or DEFAULT_LANDING_DIR
+            ),
+            warehouse=resolve_path(warehouse or env.get("PARTNER_WAREHOUSE") or DEFAULT_WAREHOUSE),
+            as_of=parse_as_of(as_of or env.get("PARTNER_AS_OF"), today),
         )
 
     @property

@@ -24,7 +24,7 @@ def fixtures_dir() -> Path:
 def build_warehouse(tmp_path_factory) -> Callable[[Path, str], Path]:
     """`build_warehouse(landing_dir, as_of)` runs the nightly job on that landing folder as of
     that date and returns the published warehouse file; cached per (landing_dir, as_of)."""
-    from dagster_project.cli import run_nightly
+    from dagster_project.jobs import run_nightly
     from dagster_project.settings import Settings
 
     built: dict[tuple[str, str], Path] = {}

@@ -3,19 +3,52 @@
 import datetime as dt
 
 import dagster as dg
+import duckdb
 
+from dagster_project import settings as settings_module
 from dagster_project.definitions import defs
 from dagster_project.jobs import NIGHTLY_JOB, new_export_sensor, nightly_schedule
 
 
-def test_the_schedule_runs_the_nightly_job_as_of_its_own_day():
+def test_the_schedule_fixes_every_setting_of_its_run_as_of_its_own_day(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARTNER_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("PARTNER_WAREHOUSE", str(tmp_path / "wh.duckdb"))
+    monkeypatch.setenv("PARTNER_AS_OF", "2025-01-01")  # the schedule's own day wins
 
     context = dg.build_schedule_context(
         scheduled_execution_time=dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
     )
     request = nightly_schedule(context)
-    assert request.run_config == {"resources": {"partner": {"config": {"as_of": "2026-03-01"}}}}
+    assert request.run_config == {
+        "resources": {
+            "partner": {
+                "config": {
+                    "landing_dir": str(tmp_path / "landing"),
+                    "warehouse": str(tmp_path / "wh.duckdb"),
+                    "as_of": "2026-03-01",
+                }
+            }
+        }
+    }
     assert request.run_key == "nightly-2026-03-01"
+
+
+def test_the_sensor_fixes_the_as_of_date_and_the_folder_it_saw(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARTNER_LANDING_DIR", str(tmp_path))
+    monkeypatch.delenv("PARTNER_AS_OF", raising=False)
+    (tmp_path / "crm" / "2026-03-01").mkdir(parents=True)
+
+    before = dt.datetime.now(dt.UTC).date()
+    request = new_export_sensor(dg.build_sensor_context(cursor=None))
+    after = dt.datetime.now(dt.UTC).date()
+    assert isinstance(request, dg.RunRequest)
+    config = request.run_config["resources"]["partner"]["config"]
+    assert config["as_of"] in {before.isoformat(), after.isoformat()}
+    assert config["landing_dir"] == str(tmp_path)
+
+    monkeypatch.setenv("PARTNER_AS_OF", "2026-03-02")
+    request = new_export_sensor(dg.build_sensor_context(cursor=None))
+    assert request.run_config["resources"]["partner"]["config"]["as_of"] == "2026-03-02"
 
 
 def test_the_sensor_starts_a_run_only_when_a_new_export_folder_appears(tmp_path, monkeypatch):
@@ -68,3 +101,41 @@ def test_one_nightly_job_one_schedule_one_sensor():
     assert defs.resolve_job_def(NIGHTLY_JOB).executor_def.name == "in_process"
     assert [s.name for s in defs.schedules] == ["nightly_schedule"]
     assert [s.name for s in defs.sensors] == ["new_export_sensor"]
+
+
+def test_a_run_without_an_as_of_date_is_as_of_the_day_it_was_created_in_every_step(
+    tmp_path, monkeypatch, fixtures_dir
+):
+    monkeypatch.delenv("PARTNER_AS_OF", raising=False)
+    # a clock that moves on a day each time it is read: a step reading it would see another day
+    days = iter(dt.date(2030, 1, 1) + dt.timedelta(days=n) for n in range(1000))
+    monkeypatch.setattr(settings_module, "today_utc", lambda: next(days))
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    config = {"landing_dir": str(fixtures_dir / "handmade/landing"), "warehouse": str(warehouse)}
+    instance = dg.DagsterInstance.ephemeral()
+    result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
+        run_config={"resources": {"partner": {"config": config}}}, instance=instance
+    )
+    assert result.success
+    created = instance.get_run_record_by_id(result.run_id).create_timestamp
+    run_day = created.astimezone(dt.UTC).date()
+
+    recorded = {
+        event.asset_key.to_user_string(): event.materialization.metadata["as_of"].value
+        for event in result.get_asset_materialization_events()
+        if "as_of" in event.materialization.metadata
+    }
+    assert recorded == {
+        "warehouse_build": run_day.isoformat(),
+        "published_warehouse": run_day.isoformat(),
+    }
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("select as_of from audit.build_info").fetchall() == [(run_day,)]
+        # the dbt step computed the same day
+        assert con.execute("select max(as_of_date) from marts.program_kpis").fetchone() == (
+            run_day,
+        )
+    finally:
+        con.close()

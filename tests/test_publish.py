@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.cli import run_nightly
+from dagster_project.jobs import run_nightly
 from dagster_project.settings import Settings
 
 HANDMADE = "handmade/landing"
@@ -82,16 +82,14 @@ def test_a_failing_blocking_check_stops_the_run_before_publishing(served):
 
 def test_an_invalid_as_of_date_fails_the_run_and_leaves_the_served_warehouse_untouched(served):
     from dagster_project.definitions import defs
-    from dagster_project.jobs import NIGHTLY_JOB, partner_run_config
+    from dagster_project.jobs import NIGHTLY_JOB
+    from dagster_project.resources import run_config
 
     before = _digest(served.warehouse)
+    config = run_config(served)
+    config["resources"]["partner"]["config"]["as_of"] = "2026-13-01"
     result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
-        run_config=partner_run_config(
-            landing_dir=str(served.landing_dir),
-            warehouse=str(served.warehouse),
-            as_of="2026-13-01",
-        ),
-        raise_on_error=False,
+        run_config=config, raise_on_error=False
     )
     assert not result.success
     assert _digest(served.warehouse) == before

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.resources import PartnerSettings
+from dagster_project.resources import PartnerSettings, run_config
 from dagster_project.settings import PROJECT_ROOT, Settings
 
 
@@ -44,3 +44,32 @@ def test_run_config_overrides_the_environment(monkeypatch, tmp_path):
     settings = PartnerSettings(as_of="2026-02-02").settings()
     assert settings.as_of == dt.date(2026, 2, 2)
     assert settings.landing_dir == tmp_path
+
+
+def test_given_values_win_over_the_environment_and_today_stands_in_for_a_missing_date(tmp_path):
+    environ = {"PARTNER_LANDING_DIR": "from-env", "PARTNER_WAREHOUSE": "from-env.duckdb"}
+    settings = Settings.from_env(
+        environ, landing_dir=str(tmp_path), as_of=None, today=dt.date(2026, 4, 5)
+    )
+    assert settings.landing_dir == tmp_path
+    assert settings.warehouse == PROJECT_ROOT / "from-env.duckdb"
+    assert settings.as_of == dt.date(2026, 4, 5)
+    environ["PARTNER_AS_OF"] = "2026-01-31"
+    assert Settings.from_env(environ, today=dt.date(2026, 4, 5)).as_of == dt.date(2026, 1, 31)
+
+
+def test_run_config_carries_every_setting_to_the_resource(monkeypatch, tmp_path):
+    settings = Settings(
+        landing_dir=tmp_path / "landing",
+        warehouse=tmp_path / "wh.duckdb",
+        as_of=dt.date(2026, 3, 1),
+    )
+    monkeypatch.setenv("PARTNER_LANDING_DIR", "elsewhere")
+    monkeypatch.setenv("PARTNER_AS_OF", "2020-01-01")
+    config = run_config(settings)["resources"]["partner"]["config"]
+    assert config == {
+        "landing_dir": str(tmp_path / "landing"),
+        "warehouse": str(tmp_path / "wh.duckdb"),
+        "as_of": "2026-03-01",
+    }
+    assert PartnerSettings(**config).settings() == settings
