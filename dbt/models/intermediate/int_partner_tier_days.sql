@@ -38,7 +38,7 @@ events as (
         close_date as event_date,
         credited_revenue_usd,
         0 as referrals
-    from {{ ref('int_attribution_credited') }}
+    from {{ ref('int_attribution_credited_revenue') }}
     where model = 'program' and is_won and credited_revenue_usd is not null
     union all
     select

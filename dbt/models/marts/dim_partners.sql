@@ -22,7 +22,7 @@ previous_revenue as (
     select
         partner_id,
         cast(sum(credited_revenue_usd) as decimal(18, 2)) as previous_tier_revenue_usd
-    from {{ ref('int_attribution_credited') }}
+    from {{ ref('int_attribution_credited_revenue') }}
     where
         model = 'program'
         and is_won
