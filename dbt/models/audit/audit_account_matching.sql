@@ -9,29 +9,45 @@ account_domains as (
     select * from {{ ref('int_account_domains') }}
 ),
 
+referrals as (
+    select * from {{ ref('stg_affiliate__referrals') }}
+),
+
+transactions as (
+    select * from {{ ref('stg_marketplace__transactions') }}
+),
+
+installs as (
+    select * from {{ ref('stg_marketplace__integration_installs') }}
+),
+
+registrations as (
+    select * from {{ ref('stg_crm__deal_registrations') }}
+),
+
 named_by_domain as (
     select
         'affiliate/referrals' as source_entity,
         normalized_domain
-    from {{ ref('stg_affiliate__referrals') }}
+    from referrals
     where normalized_domain is not null
     union all
     select
         'marketplace/transactions' as source_entity,
         normalized_domain
-    from {{ ref('stg_marketplace__transactions') }}
+    from transactions
     where customer_account_id is null and normalized_domain is not null
     union all
     select
         'marketplace/integration_installs' as source_entity,
         normalized_domain
-    from {{ ref('stg_marketplace__integration_installs') }}
+    from installs
     where account_id is null and normalized_domain is not null
     union all
     select
         'crm/deal_registrations' as source_entity,
         normalized_domain
-    from {{ ref('stg_crm__deal_registrations') }}
+    from registrations
     where account_id is null and normalized_domain is not null
 ),
 

@@ -13,9 +13,7 @@
         count(case when coalesce(is_deleted, false) then 1 end) as deleted_records,
         count(case when not coalesce(is_deleted, false) then 1 end) as current_records
     from (
-        {{ latest_version(
-            source(node.source_name, node.name), node.config.meta.key, keep_deleted=true
-        ) }}
+        {{ latest_version(source(node.source_name, node.name), keep_deleted=true) }}
     ) as latest
     {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -10,6 +10,14 @@ opportunities as (
     select * from {{ ref('int_opportunities_valued') }}
 ),
 
+partners as (
+    select partner_id from {{ ref('int_partners') }}
+),
+
+account_domains as (
+    select * from {{ ref('int_account_domains') }}
+),
+
 offers as (
     select
         marketplace_offer_id,
@@ -17,14 +25,6 @@ offers as (
     from opportunities
     where marketplace_offer_id is not null
     group by marketplace_offer_id
-),
-
-partners as (
-    select partner_id from {{ ref('int_partners') }}
-),
-
-account_domains as (
-    select * from {{ ref('int_account_domains') }}
 ),
 
 final as (

@@ -10,6 +10,18 @@ partners as (
     select partner_id from {{ ref('int_partners') }}
 ),
 
+registrations as (
+    select * from {{ ref('int_deal_registrations_matched') }}
+),
+
+referrals as (
+    select * from {{ ref('int_referrals_matched') }}
+),
+
+marketplace_transactions as (
+    select * from {{ ref('int_marketplace_transactions_linked') }}
+),
+
 by_registration as (
     select
         opportunities.opportunity_id,
@@ -18,7 +30,7 @@ by_registration as (
         1 as rule_precedence,
         registrations.registered_at as event_at,
         registrations.registration_id as event_id
-    from {{ ref('int_deal_registrations_matched') }} as registrations
+    from registrations
     inner join opportunities on registrations.opportunity_id = opportunities.opportunity_id
     where
         registrations.is_approved
@@ -34,7 +46,7 @@ by_referral as (
         2 as rule_precedence,
         referrals.converted_at as event_at,
         referrals.referral_id as event_id
-    from {{ ref('int_referrals_matched') }} as referrals
+    from referrals
     inner join opportunities on referrals.account_id = opportunities.account_id
     where
         referrals.is_converted_as_of
@@ -51,7 +63,7 @@ by_marketplace as (
         3 as rule_precedence,
         transaction_at as event_at,
         transaction_id as event_id
-    from {{ ref('int_marketplace_transactions_linked') }}
+    from marketplace_transactions
     where opportunity_id is not null
 ),
 

@@ -8,6 +8,18 @@ with line_links as (
     select * from {{ ref('int_partner_line_links') }}
 ),
 
+referrals as (
+    select * from {{ ref('int_referrals_matched') }}
+),
+
+installs as (
+    select * from {{ ref('int_integration_installs_matched') }}
+),
+
+partners as (
+    select * from {{ ref('int_partners') }}
+),
+
 events as (
     select
         partner_id,
@@ -38,7 +50,7 @@ events as (
         converted_date as activity_date,
         converted_date as linked_date,
         'referral_converted' as activity_kind
-    from {{ ref('int_referrals_matched') }}
+    from referrals
     where is_converted_as_of
     union all
     select
@@ -46,7 +58,7 @@ events as (
         installed_date as activity_date,
         installed_date as linked_date,
         'integration_installed' as activity_kind
-    from {{ ref('int_integration_installs_matched') }}
+    from installs
 ),
 
 final as (
@@ -56,7 +68,7 @@ final as (
         greatest(events.activity_date, events.linked_date) as known_date,
         events.activity_kind
     from events
-    inner join {{ ref('int_partners') }} as partners on events.partner_id = partners.partner_id
+    inner join partners on events.partner_id = partners.partner_id
 )
 
 select * from final

@@ -10,12 +10,24 @@
 {%- set nps_days = var('nps_window_days') %}
 {%- set series_start = add_days(as_of_date(), -(series_days - 1)) %}
 
-with series_days as (
-    {{ date_spine(series_start, as_of_date()) }}
+with partners as (
+    select * from {{ ref('int_partners') }}
 ),
 
-partners as (
-    select * from {{ ref('int_partners') }}
+activity_events as (
+    select * from {{ ref('int_partner_activity_events') }}
+),
+
+won_deals as (
+    select * from {{ ref('int_partner_won_deals') }}
+),
+
+survey_responses as (
+    select * from {{ ref('stg_surveys__partner_nps') }}
+),
+
+series_days as (
+    {{ date_spine(series_start, as_of_date()) }}
 ),
 
 activity_known as (
@@ -23,7 +35,7 @@ activity_known as (
         partner_id,
         greatest(known_date, {{ series_start }}) as known_day,
         max(activity_date) as latest_activity_date
-    from {{ ref('int_partner_activity_events') }}
+    from activity_events
     where known_date <= {{ as_of_date() }}
     group by partner_id, greatest(known_date, {{ series_start }})
 ),
@@ -33,7 +45,7 @@ deals_known as (
         partner_id,
         greatest(known_date, {{ series_start }}) as known_day,
         min(deal_date) as earliest_deal_date
-    from {{ ref('int_partner_won_deals') }}
+    from won_deals
     where known_date <= {{ as_of_date() }}
     group by partner_id, greatest(known_date, {{ series_start }})
 ),
@@ -49,7 +61,7 @@ nps_responses as (
             partition by responses.partner_id
             order by responses.responded_at, responses.response_id
         ) as response_sequence
-    from {{ ref('stg_surveys__partner_nps') }} as responses
+    from survey_responses as responses
     inner join partners on responses.partner_id = partners.partner_id
     where responses.responded_date <= {{ as_of_date() }}
 ),

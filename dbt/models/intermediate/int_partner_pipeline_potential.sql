@@ -3,11 +3,23 @@
 -- all partner-influenced opportunities closed then, clamped; 1.0 with too few closed.
 {%- set trailing_days = var('revenue_trailing_days') %}
 
-with closed_opportunities as (
+with lines as (
+    select * from {{ ref('int_revenue_lines') }}
+),
+
+line_links as (
+    select * from {{ ref('int_partner_line_links') }}
+),
+
+partners as (
+    select * from {{ ref('int_partners') }}
+),
+
+closed_opportunities as (
     select
         line_id,
         is_won
-    from {{ ref('int_revenue_lines') }}
+    from lines
     where
         line_kind = 'opportunity'
         and is_closed
@@ -19,7 +31,7 @@ partner_closed as (
         links.partner_id,
         closed_opportunities.line_id,
         closed_opportunities.is_won
-    from {{ ref('int_partner_line_links') }} as links
+    from line_links as links
     inner join closed_opportunities on links.line_id = closed_opportunities.line_id
 ),
 
@@ -63,7 +75,7 @@ final as (
                     )
             end as double
         ) as pipeline_potential
-    from {{ ref('int_partners') }} as partners
+    from partners
     left join partner_rates on partners.partner_id = partner_rates.partner_id
     cross join program_rate
 )

@@ -21,6 +21,18 @@ tiers as (
     select * from {{ ref('partner_tiers') }}
 ),
 
+credited_revenue as (
+    select * from {{ ref('int_attribution_credited_revenue') }}
+),
+
+registrations as (
+    select * from {{ ref('int_deal_registrations_matched') }}
+),
+
+referrals as (
+    select * from {{ ref('int_referrals_matched') }}
+),
+
 thresholds as (
     select
         max(case when tier = 'platinum' then min_revenue_usd end) as platinum_revenue,
@@ -38,7 +50,7 @@ events as (
         close_date as event_date,
         credited_revenue_usd,
         0 as referrals
-    from {{ ref('int_attribution_credited') }}
+    from credited_revenue
     where model = 'program' and is_won and credited_revenue_usd is not null
     union all
     select
@@ -46,7 +58,7 @@ events as (
         registered_date as event_date,
         0 as credited_revenue_usd,
         1 as referrals
-    from {{ ref('int_deal_registrations_matched') }}
+    from registrations
     where is_approved
     union all
     select
@@ -54,7 +66,7 @@ events as (
         converted_date as event_date,
         0 as credited_revenue_usd,
         1 as referrals
-    from {{ ref('int_referrals_matched') }}
+    from referrals
     where is_converted_as_of
 ),
 

@@ -4,14 +4,18 @@ with crm_partners as (
     select * from {{ ref('stg_crm__partners') }}
 ),
 
-marketplace_codes as (
-    select distinct marketplace
-    from {{ ref('stg_marketplace__transactions') }}
-    where transaction_date <= {{ as_of_date() }}
+transactions as (
+    select * from {{ ref('stg_marketplace__transactions') }}
 ),
 
 marketplace_names as (
     select * from {{ ref('marketplaces') }}
+),
+
+marketplace_codes as (
+    select distinct marketplace
+    from transactions
+    where transaction_date <= {{ as_of_date() }}
 ),
 
 marketplace_partners as (

@@ -11,6 +11,30 @@ partners as (
     select partner_id from {{ ref('int_partners') }}
 ),
 
+logged_touches as (
+    select * from {{ ref('stg_crm__partner_touches') }}
+),
+
+registrations as (
+    select * from {{ ref('int_deal_registrations_matched') }}
+),
+
+referrals as (
+    select * from {{ ref('int_referrals_matched') }}
+),
+
+marketplace_transactions as (
+    select * from {{ ref('int_marketplace_transactions_linked') }}
+),
+
+installs as (
+    select * from {{ ref('int_integration_installs_matched') }}
+),
+
+fund_requests as (
+    select * from {{ ref('stg_mdf__fund_requests') }}
+),
+
 crm_touches as (
     select
         touch_id,
@@ -18,7 +42,7 @@ crm_touches as (
         opportunity_id,
         partner_id,
         touched_at
-    from {{ ref('stg_crm__partner_touches') }}
+    from logged_touches
 ),
 
 registration_touches as (
@@ -28,7 +52,7 @@ registration_touches as (
         opportunity_id,
         partner_id,
         registered_at as touched_at
-    from {{ ref('int_deal_registrations_matched') }}
+    from registrations
     where is_approved and opportunity_id is not null
 ),
 
@@ -39,7 +63,7 @@ referral_touches as (
         opportunities.opportunity_id,
         referrals.partner_id,
         referrals.converted_at as touched_at
-    from {{ ref('int_referrals_matched') }} as referrals
+    from referrals
     inner join opportunities
         on
             referrals.account_id = opportunities.account_id
@@ -58,7 +82,7 @@ marketplace_touches as (
         opportunity_id,
         partner_id,
         transaction_at as touched_at
-    from {{ ref('int_marketplace_transactions_linked') }}
+    from marketplace_transactions
     where opportunity_id is not null
 ),
 
@@ -69,7 +93,7 @@ integration_touches as (
         opportunities.opportunity_id,
         installs.partner_id,
         installs.installed_at as touched_at
-    from {{ ref('int_integration_installs_matched') }} as installs
+    from installs
     inner join opportunities
         on
             installs.account_id = opportunities.account_id
@@ -87,7 +111,7 @@ mdf_touches as (
         opportunities.opportunity_id,
         requests.partner_id,
         opportunities.created_at as touched_at
-    from {{ ref('stg_mdf__fund_requests') }} as requests
+    from fund_requests as requests
     inner join opportunities on requests.campaign_id = opportunities.campaign_id
     where
         requests.status not in ('rejected', 'cancelled')

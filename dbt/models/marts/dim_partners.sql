@@ -17,18 +17,8 @@ tier_today as (
     where date_day = {{ as_of_date() }}
 ),
 
--- tier revenue of the trailing window before this one: (D - 2 × window, D - window]
-previous_revenue as (
-    select
-        partner_id,
-        cast(sum(credited_revenue_usd) as decimal(18, 2)) as previous_tier_revenue_usd
-    from {{ ref('int_attribution_credited') }}
-    where
-        model = 'program'
-        and is_won
-        and close_date > {{ add_days(as_of_date(), -2 * trailing_days) }}
-        and close_date <= {{ add_days(as_of_date(), -trailing_days) }}
-    group by partner_id
+credited_revenue as (
+    select * from {{ ref('int_attribution_credited_revenue') }}
 ),
 
 potential as (
@@ -37,6 +27,20 @@ potential as (
 
 tiers as (
     select * from {{ ref('partner_tiers') }}
+),
+
+-- tier revenue of the trailing window before this one: (D - 2 × window, D - window]
+previous_revenue as (
+    select
+        partner_id,
+        cast(sum(credited_revenue_usd) as decimal(18, 2)) as previous_tier_revenue_usd
+    from credited_revenue
+    where
+        model = 'program'
+        and is_won
+        and close_date > {{ add_days(as_of_date(), -2 * trailing_days) }}
+        and close_date <= {{ add_days(as_of_date(), -trailing_days) }}
+    group by partner_id
 ),
 
 assembled as (

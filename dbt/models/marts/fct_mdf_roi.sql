@@ -4,13 +4,12 @@
 -- the same campaign share both in proportion to what they spent (equally when none spent).
 {%- set window_days = var('mdf_attribution_days') %}
 
-with requests as (
-    -- requests of deleted partners are gone with them
-    select fund_requests.*
-    from {{ ref('stg_mdf__fund_requests') }} as fund_requests
-    inner join {{ ref('int_partners') }} as partners
-        on fund_requests.partner_id = partners.partner_id
-    where cast(fund_requests.requested_at as date) <= {{ as_of_date() }}
+with fund_requests as (
+    select * from {{ ref('stg_mdf__fund_requests') }}
+),
+
+partners as (
+    select * from {{ ref('int_partners') }}
 ),
 
 campaigns as (
@@ -24,6 +23,15 @@ opportunities as (
 
 fx as (
     select * from {{ ref('int_fx_rates_daily') }}
+),
+
+requests as (
+    -- requests of deleted partners are gone with them
+    select fund_requests.*
+    from fund_requests
+    inner join partners
+        on fund_requests.partner_id = partners.partner_id
+    where cast(fund_requests.requested_at as date) <= {{ as_of_date() }}
 ),
 
 spend as (

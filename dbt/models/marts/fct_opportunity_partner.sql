@@ -5,11 +5,15 @@ with lines as (
     select * from {{ ref('int_revenue_lines') }}
 ),
 
+line_touches as (
+    select * from {{ ref('int_line_touches') }}
+),
+
 touch_counts as (
     select
         line_id,
         count(distinct partner_id) as touching_partner_count
-    from {{ ref('int_line_touches') }}
+    from line_touches
     group by line_id
 ),
 

@@ -1,6 +1,6 @@
 -- Credit per influenced revenue line, partner and attribution model, and the revenue it earns.
 with credited as (
-    select * from {{ ref('int_attribution_credited') }}
+    select * from {{ ref('int_attribution_credited_revenue') }}
 ),
 
 final as (

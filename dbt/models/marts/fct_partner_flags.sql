@@ -14,6 +14,34 @@ lines as (
     where line_kind = 'opportunity'
 ),
 
+registrations as (
+    select * from {{ ref('int_deal_registrations_matched') }}
+),
+
+accounts as (
+    select * from {{ ref('stg_crm__accounts') }}
+),
+
+-- the referrals converted in the trailing days (commission mismatch)
+referrals as (
+    select * from {{ ref('int_referrals_matched') }}
+    where
+        is_converted_as_of
+        and converted_date > {{ add_days(as_of_date(), -trailing_days) }}
+),
+
+fx as (
+    select * from {{ ref('int_fx_rates_daily') }}
+),
+
+tier_days as (
+    select * from {{ ref('int_partner_tier_days') }}
+),
+
+commission_rates as (
+    select * from {{ ref('commission_rates') }}
+),
+
 -- channel conflict: a direct opportunity created on an account a partner held on that day,
 -- through an approved, unexpired deal registration or as the account's partner owner
 account_holds as (
@@ -21,7 +49,7 @@ account_holds as (
         registrations.partner_id,
         lines.opportunity_id,
         lines.amount_usd
-    from {{ ref('int_deal_registrations_matched') }} as registrations
+    from registrations
     inner join lines on registrations.account_id = lines.account_id
     where
         registrations.is_approved
@@ -36,7 +64,7 @@ account_holds as (
         accounts.partner_owner_id as partner_id,
         lines.opportunity_id,
         lines.amount_usd
-    from {{ ref('stg_crm__accounts') }} as accounts
+    from accounts
     inner join lines on accounts.account_id = lines.account_id
     where accounts.partner_owner_id is not null and not lines.is_partner_influenced
 ),
@@ -75,13 +103,6 @@ inactive_partners as (
 ),
 
 -- commission mismatch: what the affiliate platform reports against what the tier's rate owes
-referrals as (
-    select * from {{ ref('int_referrals_matched') }}
-    where
-        is_converted_as_of
-        and converted_date > {{ add_days(as_of_date(), -trailing_days) }}
-),
-
 referral_commissions as (
     select
         referrals.partner_id,
@@ -95,16 +116,16 @@ referral_commissions as (
         coalesce(tier_rates.commission_rate, registered_rates.commission_rate) as commission_rate
     from referrals
     inner join partners on referrals.partner_id = partners.partner_id
-    left join {{ ref('int_fx_rates_daily') }} as fx
+    left join fx
         on referrals.currency = fx.currency and referrals.converted_date = fx.rate_day
     -- the tier on the conversion date: every conversion day of a signed partner has a row there
-    left join {{ ref('int_partner_tier_days') }} as tier_days
+    left join tier_days
         on
             referrals.partner_id = tier_days.partner_id
             and referrals.converted_date = tier_days.date_day
-    left join {{ ref('commission_rates') }} as tier_rates
+    left join commission_rates as tier_rates
         on partners.partner_type = tier_rates.partner_type and tier_days.tier = tier_rates.tier
-    left join {{ ref('commission_rates') }} as registered_rates
+    left join commission_rates as registered_rates
         on
             partners.partner_type = registered_rates.partner_type
             and registered_rates.tier = 'registered'

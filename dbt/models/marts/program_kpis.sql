@@ -6,19 +6,27 @@
 
 {%- set series_start = add_days(as_of_date(), -(series_days - 1)) %}
 
-with series_days as (
-    {{ date_spine(series_start, as_of_date()) }}
+with partner_days as (
+    select * from {{ ref('int_partner_days') }}
 ),
 
-partner_days as (
-    select * from {{ ref('int_partner_days') }}
+line_touches as (
+    select * from {{ ref('int_line_touches') }}
+),
+
+lines as (
+    select * from {{ ref('int_revenue_lines') }}
+),
+
+series_days as (
+    {{ date_spine(series_start, as_of_date()) }}
 ),
 
 first_touches as (
     select
         line_id,
         min(touched_date) as first_touch_date
-    from {{ ref('int_line_touches') }}
+    from line_touches
     group by line_id
 ),
 
@@ -29,7 +37,7 @@ won_lines as (
         lines.sourcing_partner_id,
         lines.sourced_date,
         first_touches.first_touch_date
-    from {{ ref('int_revenue_lines') }} as lines
+    from lines
     left join first_touches on lines.line_id = first_touches.line_id
     where lines.is_won and lines.revenue_usd is not null
 ),

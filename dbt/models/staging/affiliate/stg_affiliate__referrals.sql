@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('affiliate', 'referrals'), ['referral_id']) }}
+    {{ latest_version(source('affiliate', 'referrals')) }}
 ),
 
 renamed as (

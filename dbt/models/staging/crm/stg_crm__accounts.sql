@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('crm', 'accounts'), ['account_id']) }}
+    {{ latest_version(source('crm', 'accounts')) }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('crm', 'campaigns'), ['campaign_id']) }}
+    {{ latest_version(source('crm', 'campaigns')) }}
 ),
 
 renamed as (

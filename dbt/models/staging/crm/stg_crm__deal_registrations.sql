@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('crm', 'deal_registrations'), ['registration_id']) }}
+    {{ latest_version(source('crm', 'deal_registrations')) }}
 ),
 
 renamed as (

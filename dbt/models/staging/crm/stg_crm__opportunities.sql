@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('crm', 'opportunities'), ['opportunity_id']) }}
+    {{ latest_version(source('crm', 'opportunities')) }}
 ),
 
 renamed as (

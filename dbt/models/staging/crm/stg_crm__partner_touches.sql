@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('crm', 'partner_touches'), ['touch_id']) }}
+    {{ latest_version(source('crm', 'partner_touches')) }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('crm', 'partners'), ['partner_id']) }}
+    {{ latest_version(source('crm', 'partners')) }}
 ),
 
 renamed as (

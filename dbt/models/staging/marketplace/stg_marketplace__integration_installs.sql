@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('marketplace', 'integration_installs'), ['install_id']) }}
+    {{ latest_version(source('marketplace', 'integration_installs')) }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('marketplace', 'transactions'), ['transaction_id']) }}
+    {{ latest_version(source('marketplace', 'transactions')) }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('mdf', 'fund_requests'), ['request_id']) }}
+    {{ latest_version(source('mdf', 'fund_requests')) }}
 ),
 
 renamed as (

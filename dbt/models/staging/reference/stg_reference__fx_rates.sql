@@ -1,3 +1,4 @@
+-- currency codes compare in any letter case, so the key is (rate_date, upper(currency))
 with current_versions as (
     {{ latest_version(source('reference', 'fx_rates'), ['rate_date', 'upper(currency)']) }}
 ),

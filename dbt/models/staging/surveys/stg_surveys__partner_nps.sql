@@ -1,5 +1,5 @@
 with current_versions as (
-    {{ latest_version(source('surveys', 'partner_nps'), ['response_id']) }}
+    {{ latest_version(source('surveys', 'partner_nps')) }}
 ),
 
 renamed as (

@@ -1,4 +1,4 @@
--- Credit of each partner on each influenced revenue line under each attribution model
+-- Share (`credit`) of each partner in each influenced revenue line under each attribution model
 -- (METRICS.md section 3). Touches in the window are ordered by time, then touch id; a partner's
 -- credit is the sum of its touches' credits; credits of one line under one model sum to 1.
 {%- set first_weight = var('position_based_first_weight') %}
