@@ -46,12 +46,8 @@ def dbt_build_args(settings: Settings) -> list[str]:
 
 
 class PartnerDbtTranslator(DagsterDbtTranslator):
-    """Sources are the raw tables the ingest assets write; models group by their layer folder."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey(["raw", dbt_resource_props["identifier"]])
-        return super().get_asset_key(dbt_resource_props)
+    """Models group by their layer folder. Sources map to the raw tables the ingest assets write
+    through `meta.dagster.asset_key` in the generated source YAML (ingest/dbt_sources.py)."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
