@@ -1,22 +1,26 @@
-"""Great Expectations suites on the marts, run as blocking Dagster asset checks.
+"""Great Expectations suites on the marts, run as Dagster asset checks.
 
-Each suite reads one frame from the build warehouse (a mart, or a per-line summary of it so the
-frame stays small at scale) and validates it with GX Core 1.x on pandas (GX has no DuckDB data
-source, STACK.md). A failing suite stops the run before the warehouse is published, so readers
-keep the last good version; its metadata names each failed expectation and sample values.
+Each mart with rules gets one blocking check, `gx_<mart>`, that validates two things with GX Core
+1.x on pandas (GX has no DuckDB data source, STACK.md):
+- its column rules (keys, not empty, accepted values, ranges), taken from dbt's manifest: they are
+  declared once, as data tests in `_marts__models.yml` (dbt_rules.py);
+- the invariants written here because a column test cannot say them: rules across columns, rows
+  or marts (credits add up to 1, influenced revenue covers sourced, active partners are signed).
+A failing blocking check stops the run before the warehouse is published, so readers keep the last
+good version; its metadata names each failed expectation with sample values. A warning suite
+(`mdf_without_roi`) gets a check of its own that reports and lets the run publish.
 """
 
 from dataclasses import dataclass, field
 
 import dagster as dg
 import duckdb
-from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.dbt import partner_dbt_assets
+from dagster_project.checks.dbt_rules import Expectation, column_rules, read_manifest
+from dagster_project.dbt import dbt_project, partner_dbt_assets
 from dagster_project.resources import PartnerSettings
 
-# An expectation: the GX expectation class name and its arguments.
-Expectation = tuple[str, dict]
+MARTS_GROUP = "marts"
 
 
 @dataclass(frozen=True)
@@ -27,46 +31,28 @@ class Suite:
     expectations: list[Expectation] = field(default_factory=list)
     # a blocking suite stops the run before publishing; a warning suite only reports
     blocking: bool = True
+    # a warning suite's check name; the suite's label in a check's metadata
     name: str = ""
-
-    @property
-    def check_name(self) -> str:
-        return self.name or f"gx_{self.model}"
 
 
 SUITES = (
     Suite(
         "fct_opportunity_partner",
-        "Revenue lines: unique ids, known kinds and rules, sane amounts, sourced => influenced.",
+        "Revenue lines: opportunity amounts are not negative, the unconverted flag matches the "
+        "amount, a sourced line is influenced and has a rule.",
         """
         select
-            opportunity_id, line_kind, source_rule, touching_partner_count,
-            cast(amount_usd as double) as amount_usd,
+            opportunity_id,
             -- only marketplace refunds may be negative
             case when line_kind = 'opportunity' then cast(amount_usd as double) end
                 as opportunity_amount_usd,
-            cast(revenue_usd as double) as revenue_usd,
             is_unconverted = (amount_usd is null) as unconverted_flag_matches,
             (sourcing_partner_id is null) or is_partner_influenced as sourced_is_influenced,
             (sourcing_partner_id is null) = (source_rule is null) as rule_matches_partner
         from marts.fct_opportunity_partner
         """,
         [
-            ("ExpectColumnValuesToBeUnique", {"column": "opportunity_id"}),
-            ("ExpectColumnValuesToNotBeNull", {"column": "opportunity_id"}),
-            (
-                "ExpectColumnValuesToBeInSet",
-                {"column": "line_kind", "value_set": ["opportunity", "marketplace_only"]},
-            ),
-            (
-                "ExpectColumnValuesToBeInSet",
-                {
-                    "column": "source_rule",
-                    "value_set": ["deal_registration", "referral", "marketplace"],
-                },
-            ),
             ("ExpectColumnValuesToBeBetween", {"column": "opportunity_amount_usd", "min_value": 0}),
-            ("ExpectColumnValuesToBeBetween", {"column": "touching_partner_count", "min_value": 0}),
             (
                 "ExpectColumnValuesToBeInSet",
                 {"column": "unconverted_flag_matches", "value_set": [True]},
@@ -112,30 +98,15 @@ SUITES = (
     ),
     Suite(
         "program_kpis",
-        "Daily KPIs: one row a day, rates within 0..1, influenced revenue includes sourced.",
+        "Daily KPIs: influenced revenue includes sourced revenue.",
         """
         select
-            as_of_date, activation_rate, share_first_deal_under_90d, partner_nps,
-            signed_partners, active_partners,
+            as_of_date,
             partner_influenced_revenue_usd >= partner_sourced_revenue_usd
                 as influenced_covers_sourced
         from marts.program_kpis
         """,
         [
-            ("ExpectColumnValuesToBeUnique", {"column": "as_of_date"}),
-            (
-                "ExpectColumnValuesToBeBetween",
-                {"column": "activation_rate", "min_value": 0, "max_value": 1},
-            ),
-            (
-                "ExpectColumnValuesToBeBetween",
-                {"column": "share_first_deal_under_90d", "min_value": 0, "max_value": 1},
-            ),
-            (
-                "ExpectColumnValuesToBeBetween",
-                {"column": "partner_nps", "min_value": -100, "max_value": 100},
-            ),
-            ("ExpectColumnValuesToBeBetween", {"column": "active_partners", "min_value": 0}),
             (
                 "ExpectColumnValuesToBeInSet",
                 {"column": "influenced_covers_sourced", "value_set": [True]},
@@ -144,31 +115,12 @@ SUITES = (
     ),
     Suite(
         "dim_partners",
-        "Partners: unique ids, known types, active partners are signed, first deal after signing.",
+        "Partners: active partners are signed.",
         """
-        select
-            partner_id, partner_type, days_to_first_deal,
-            not is_active or is_signed as active_is_signed
+        select partner_id, not is_active or is_signed as active_is_signed
         from marts.dim_partners
         """,
-        [
-            ("ExpectColumnValuesToBeUnique", {"column": "partner_id"}),
-            (
-                "ExpectColumnValuesToBeInSet",
-                {
-                    "column": "partner_type",
-                    "value_set": [
-                        "technology",
-                        "affiliate",
-                        "reseller",
-                        "strategic_alliance",
-                        "oem",
-                    ],
-                },
-            ),
-            ("ExpectColumnValuesToBeBetween", {"column": "days_to_first_deal", "min_value": 0}),
-            ("ExpectColumnValuesToBeInSet", {"column": "active_is_signed", "value_set": [True]}),
-        ],
+        [("ExpectColumnValuesToBeInSet", {"column": "active_is_signed", "value_set": [True]})],
     ),
     Suite(
         "fct_mdf_roi",
@@ -180,6 +132,20 @@ SUITES = (
         name="mdf_without_roi",
     ),
 )
+
+
+def column_rules_suite(manifest: dict, model: str) -> Suite:
+    """The mart's column rules from dbt's manifest, as a suite over just the columns they name."""
+    expectations = column_rules(manifest, model)
+    columns = dict.fromkeys(kwargs["column"] for _, kwargs in expectations)
+    select = ", ".join(f'"{column}"' for column in columns) or "1 as no_rule"
+    return Suite(
+        model,
+        f"The column rules dbt declares on {model}.",
+        f'select {select} from marts."{model}"',
+        expectations,
+        name="column_rules",
+    )
 
 
 def validate(frame, suite: Suite) -> tuple[bool, dict[str, str]]:
@@ -217,28 +183,76 @@ def validate(frame, suite: Suite) -> tuple[bool, dict[str, str]]:
     return result.success, failures
 
 
-def _gx_check(suite: Suite) -> dg.AssetChecksDefinition:
+def _run_suites(suites: list[Suite], settings) -> tuple[bool, dict]:
+    """Read each suite's frame from the build warehouse and validate it; (passed, metadata)."""
+    con = duckdb.connect(str(settings.build_path), read_only=True)
+    try:
+        frames = [con.execute(suite.query).df() for suite in suites]
+    finally:
+        con.close()
+    passed, metadata = True, {}
+    for suite, frame in zip(suites, frames, strict=True):
+        suite_passed, failures = validate(frame, suite)
+        passed = passed and suite_passed
+        label = suite.name or "invariants"
+        metadata[f"{label}: rows, expectations"] = f"{len(frame)}, {len(suite.expectations)}"
+        metadata.update(failures)
+    return passed, metadata
+
+
+def _mart_check(key: dg.AssetKey, suites: list[Suite]) -> dg.AssetChecksDefinition:
+    """The blocking check of one mart: dbt's column rules, then its hand-written suites."""
+    model = key.path[-1]
+
     @dg.asset_check(
-        asset=get_asset_key_for_model([partner_dbt_assets], suite.model),
-        name=suite.check_name,
-        description=suite.description,
-        blocking=suite.blocking,
+        asset=key,
+        name=f"gx_{model}",
+        description=" ".join(
+            ["Column rules from dbt (_marts__models.yml)."] + [s.description for s in suites]
+        ),
+        blocking=True,
     )
     def _check(partner: PartnerSettings) -> dg.AssetCheckResult:
-        settings = partner.settings()
-        con = duckdb.connect(str(settings.build_path), read_only=True)
-        try:
-            frame = con.execute(suite.query).df()
-        finally:
-            con.close()
-        passed, failures = validate(frame, suite)
+        # the manifest is read when the check runs, never at import
+        manifest = read_manifest(dbt_project.manifest_path)
+        passed, metadata = _run_suites(
+            [column_rules_suite(manifest, model), *suites], partner.settings()
+        )
         return dg.AssetCheckResult(
-            passed=passed,
-            severity=dg.AssetCheckSeverity.ERROR if suite.blocking else dg.AssetCheckSeverity.WARN,
-            metadata={"rows": len(frame), **{k: v for k, v in failures.items()}},
+            passed=passed, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata
         )
 
     return _check
 
 
-gx_checks = [_gx_check(suite) for suite in SUITES]
+def _warning_check(key: dg.AssetKey, suite: Suite) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=key, name=suite.name, description=suite.description, blocking=False)
+    def _check(partner: PartnerSettings) -> dg.AssetCheckResult:
+        passed, metadata = _run_suites([suite], partner.settings())
+        return dg.AssetCheckResult(
+            passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=metadata
+        )
+
+    return _check
+
+
+def _checks() -> list[dg.AssetChecksDefinition]:
+    """A blocking check for each mart that has dbt tests or a hand-written blocking suite, and a
+    check for each warning suite. Which marts have dbt tests is known from the dbt assets' check
+    specs, without reading the manifest again."""
+    marts = sorted(
+        (spec.key for spec in partner_dbt_assets.specs if spec.group_name == MARTS_GROUP),
+        key=lambda key: key.path[-1],
+    )
+    tested = {spec.asset_key for spec in partner_dbt_assets.check_specs}
+    checks = []
+    for key in marts:
+        model = key.path[-1]
+        blocking = [s for s in SUITES if s.model == model and s.blocking]
+        if key in tested or blocking:
+            checks.append(_mart_check(key, blocking))
+        checks += [_warning_check(key, s) for s in SUITES if s.model == model and not s.blocking]
+    return checks
+
+
+gx_checks = _checks()
