@@ -18,6 +18,10 @@ EXTENSIONS = (".csv", ".parquet")
 
 _DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# Reasons quote a file's header names and an engine's error words, never its contents at length.
+MAX_NAME_CHARS = 40
+MAX_ERROR_CHARS = 200
+
 
 class RejectedFile(Exception):
     """A whole file that cannot be used; `reason` says why in words a user can act on."""
@@ -26,6 +30,18 @@ class RejectedFile(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+def shortened(text: object, limit: int = MAX_NAME_CHARS) -> str:
+    """The text stripped, cut to `limit` characters (and "…") for quoting in a reason."""
+    text = str(text).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def engine_error(err: Exception) -> str:
+    """An engine's error message for a reason: its first line, shortened (it may quote data)."""
+    lines = str(err).strip().splitlines()
+    return shortened(lines[0] if lines else type(err).__name__, MAX_ERROR_CHARS)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import polars as pl
 from polars.exceptions import PanicException
 
 from dagster_project.ingest.entities import Entity
-from dagster_project.ingest.landing import LandingFile, RejectedFile, check_place
+from dagster_project.ingest.landing import LandingFile, RejectedFile, check_place, engine_error
 from dagster_project.ingest.mapping import map_file
 from dagster_project.ingest.parsing import read_table
 from dagster_project.ingest.validation import type_and_validate
@@ -64,7 +64,7 @@ def read_file(landing_file: LandingFile, data: bytes | None = None) -> ReadResul
             mapped.entity, mapped.table, mapped.columns
         )
     except (Exception, PanicException) as err:  # odd data fails this file, not the run
-        raise RejectedFile(rel, f"could not be read: {err}") from err
+        raise RejectedFile(rel, f"could not be read: {engine_error(err)}") from err
     # The contract's invariant; a failure here is a bug in this package, not bad input.
     assert rows_read == frame.height + quarantine.height, (rel, rows_read)
     return ReadResult(
