@@ -174,7 +174,8 @@ def _csv_slow(rel: str, text: str) -> Table:
         yield "\n"
         yield _END
 
-    csv.field_size_limit(MAX_FIELD_BYTES)  # a longer value has more bytes still: rejected
+    # The limit counts characters; a value of more characters has more bytes still: rejected.
+    csv.field_size_limit(MAX_FIELD_BYTES)
     reader = csv.reader(lines(), strict=False)
     header: list[str] | None = None
     cells: list[list[str | None]] = []
