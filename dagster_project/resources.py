@@ -26,7 +26,8 @@ class PartnerSettings(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         resolved = self._resolve(_run_created_day(context))
-        self._resolved = dataclasses.replace(resolved, run_id=context.run_id or "")
+        run_id = context.run.run_id if context.run else ""
+        self._resolved = dataclasses.replace(resolved, run_id=run_id)
 
     def settings(self) -> Settings:
         """The run's settings (outside a run: resolved now)."""

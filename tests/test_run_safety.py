@@ -74,8 +74,8 @@ def test_another_spelling_of_the_landing_folder_keeps_the_history_and_the_previo
     handmade_warehouse, fixtures_dir, tmp_path, capsys
 ):
     link = tmp_path / "link"
-    link.symlink_to(fixtures_dir / "handmade")
-    spelled = link / ".." / "link" / "landing"  # a symlink and a `..`: the same folder
+    link.symlink_to(fixtures_dir / "mdf_flags" / ".." / "handmade")
+    spelled = link / "landing"  # through a symlink and a `..`: the same folder
     before = _digest(handmade_warehouse)
     builds = _one(handmade_warehouse, "select count(*) from audit.build_info")[0]
 
