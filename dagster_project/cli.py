@@ -137,6 +137,9 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("run", help="run the nightly job, then print the headline KPIs")
     commands.add_parser("kpis", help="print the headline KPIs of the served warehouse")
     commands.add_parser("audit", help="print the load log, rejected files and quarantined rows")
+    commands.add_parser(
+        "restore-previous", help="undo the last publish: put <warehouse>.previous back in place"
+    )
     sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
     sql.add_argument("query")
     generate = commands.add_parser("generate", help="write a generated sample landing folder")
@@ -164,11 +167,12 @@ def main(argv: list[str] | None = None) -> None:
             )
         from dagster_project.dbt import DbtManifestMissing
         from dagster_project.jobs import run_nightly
+        from dagster_project.run_lock import RunRefused
 
         print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
         try:
             succeeded = run_nightly(settings)
-        except DbtManifestMissing as err:
+        except (DbtManifestMissing, RunRefused) as err:
             sys.exit(str(err))
         if not succeeded:
             sys.exit(
@@ -180,6 +184,14 @@ def main(argv: list[str] | None = None) -> None:
         print_kpis(settings)
     elif args.command == "audit":
         print_audit(settings)
+    elif args.command == "restore-previous":
+        from dagster_project.publish import restore_previous
+        from dagster_project.run_lock import RunRefused
+
+        try:
+            print(restore_previous(settings.warehouse))
+        except RunRefused as err:
+            sys.exit(str(err))
     elif args.command == "sql":
         run_sql(settings, args.query)
     elif args.command == "generate":
