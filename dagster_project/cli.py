@@ -7,15 +7,17 @@ import argparse
 import sys
 from pathlib import Path
 
+import duckdb
+
+from dagster_project.readers import connect_marts, to_people_csv
 from dagster_project.settings import Settings
 
 
 def connect_read_only(settings: Settings):
-    import duckdb
-
-    if not settings.warehouse.exists():
-        sys.exit(f"no warehouse at {settings.warehouse}: run `partner run` first")
-    return duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return connect_marts(settings)
+    except FileNotFoundError as err:
+        sys.exit(str(err))
 
 
 def _pct(value: float | None) -> str:
@@ -116,10 +118,20 @@ def print_audit(settings: Settings) -> None:
         con.close()
 
 
-def run_sql(settings: Settings, query: str) -> None:
+def run_sql(settings: Settings, query: str, as_csv: bool = False) -> None:
+    """Print the result (as CSV for a spreadsheet with `as_csv`); a failing query prints DuckDB's
+    message in one line and exits non-zero."""
     con = connect_read_only(settings)
     try:
-        print(con.sql(query))
+        result = con.sql(query)
+        if result is None:  # a statement with no result prints nothing
+            return
+        if as_csv:
+            print(to_people_csv(result.pl()), end="")
+        else:
+            print(result)
+    except duckdb.Error as err:
+        sys.exit(str(err).strip().splitlines()[0])
     finally:
         con.close()
 
@@ -139,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("audit", help="print the load log, rejected files and quarantined rows")
     sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
     sql.add_argument("query")
+    sql.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
     generate = commands.add_parser("generate", help="write a generated sample landing folder")
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
@@ -181,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "audit":
         print_audit(settings)
     elif args.command == "sql":
-        run_sql(settings, args.query)
+        run_sql(settings, args.query, as_csv=args.csv)
     elif args.command == "generate":
         # The generator is not part of the pipeline: imported only when asked for.
         from sample_generator import generate as generate_sample
