@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -95,6 +96,20 @@ def print_kpis(settings: Settings) -> None:
 
 
 def print_audit(settings: Settings) -> None:
+    from dagster_project.run_report import problem_lines, unpublished_report
+
+    report = unpublished_report(settings)
+    if report is not None:
+        # the last run failed: its build file and audit tables are gone, its report is not
+        print(
+            f"The last run (as of {report['as_of']}) did not publish a warehouse. What it found "
+            f"in {report['landing_dir']} (a later run reads these files again):"
+        )
+        for line in problem_lines(report["files"]) or ["no file rejected, no row quarantined"]:
+            print(f"  {line}")
+        if not settings.warehouse.exists():
+            return
+        print(f"\nThe served warehouse {settings.warehouse}:")
     con = connect_read_only(settings)
     try:
         rows = con.execute(
@@ -177,12 +192,19 @@ def main(argv: list[str] | None = None) -> None:
             )
         from dagster_project.dbt import DbtManifestMissing
         from dagster_project.jobs import run_nightly
+        from dagster_project.run_report import as_of_warnings, read_report, summary
 
         print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
+        for warning in as_of_warnings(settings):
+            print(f"warning: {warning}")
+        started = time.time()
         try:
             succeeded = run_nightly(settings)
         except DbtManifestMissing as err:
             sys.exit(str(err))
+        report = read_report(settings, written_since=started)
+        if report is not None:
+            print(summary(report["files"]))
         if not succeeded:
             sys.exit(
                 "the nightly run failed; the last good warehouse is unchanged. "
