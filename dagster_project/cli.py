@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
+import duckdb
+
+from dagster_project.readers import connect_marts, to_people_csv
 from dagster_project.settings import Settings
 
 
 def connect_read_only(settings: Settings):
-    import duckdb
-
-    if not settings.warehouse.exists():
-        sys.exit(f"no warehouse at {settings.warehouse}: run `partner run` first")
-    return duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return connect_marts(settings)
+    except FileNotFoundError as err:
+        sys.exit(str(err))
 
 
 def _pct(value: float | None) -> str:
@@ -93,6 +96,20 @@ def print_kpis(settings: Settings) -> None:
 
 
 def print_audit(settings: Settings) -> None:
+    from dagster_project.run_report import problem_lines, unpublished_report
+
+    report = unpublished_report(settings)
+    if report is not None:
+        # the last run failed: its build file and audit tables are gone, its report is not
+        print(
+            f"The last run (as of {report['as_of']}) did not publish a warehouse. What it found "
+            f"in {report['landing_dir']} (a later run reads these files again):"
+        )
+        for line in problem_lines(report["files"]) or ["no file rejected, no row quarantined"]:
+            print(f"  {line}")
+        if not settings.warehouse.exists():
+            return
+        print(f"\nThe served warehouse {settings.warehouse}:")
     con = connect_read_only(settings)
     try:
         rows = con.execute(
@@ -116,10 +133,20 @@ def print_audit(settings: Settings) -> None:
         con.close()
 
 
-def run_sql(settings: Settings, query: str) -> None:
+def run_sql(settings: Settings, query: str, as_csv: bool = False) -> None:
+    """Print the result (as CSV for a spreadsheet with `as_csv`); a failing query prints DuckDB's
+    message in one line and exits non-zero."""
     con = connect_read_only(settings)
     try:
-        print(con.sql(query))
+        result = con.sql(query)
+        if result is None:  # a statement with no result prints nothing
+            return
+        if as_csv:
+            print(to_people_csv(result.pl()), end="")
+        else:
+            print(result)
+    except duckdb.Error as err:
+        sys.exit(str(err).strip().splitlines()[0])
     finally:
         con.close()
 
@@ -142,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
     sql.add_argument("query")
+    sql.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
     generate = commands.add_parser("generate", help="write a generated sample landing folder")
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
@@ -168,12 +196,19 @@ def main(argv: list[str] | None = None) -> None:
         from dagster_project.dbt import DbtManifestMissing
         from dagster_project.jobs import run_nightly
         from dagster_project.run_lock import RunRefused
+        from dagster_project.run_report import as_of_warnings, read_report, summary
 
         print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
+        for warning in as_of_warnings(settings):
+            print(f"warning: {warning}")
+        started = time.time()
         try:
             succeeded = run_nightly(settings)
         except (DbtManifestMissing, RunRefused) as err:
             sys.exit(str(err))
+        report = read_report(settings, written_since=started)
+        if report is not None:
+            print(summary(report["files"]))
         if not succeeded:
             sys.exit(
                 "the nightly run failed; the last good warehouse is unchanged. "
@@ -193,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         except RunRefused as err:
             sys.exit(str(err))
     elif args.command == "sql":
-        run_sql(settings, args.query)
+        run_sql(settings, args.query, as_csv=args.csv)
     elif args.command == "generate":
         # The generator is not part of the pipeline: imported only when asked for.
         from sample_generator import generate as generate_sample
