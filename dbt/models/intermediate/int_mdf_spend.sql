@@ -1,13 +1,16 @@
--- What each MDF fund request spent, in the reporting currency, and on which day (METRICS.md
--- section 6): the claim date, else the approval date, else the request date (a claim or approval
--- dated after D has not happened yet). Every request of an existing partner up to D, whatever
--- its status: a spend is a spend (fct_mdf_roi reports spent_usd the same way).
+-- Each fund request up to D with what it spent in the reporting currency and the spend date
+-- (METRICS.md section 6: the claim date, else the approval's, else the request's), and the
+-- campaign it names when the CRM knows it. fct_mdf_roi and the one_sided_value flag read it.
 with fund_requests as (
     select * from {{ ref('stg_mdf__fund_requests') }}
 ),
 
 partners as (
     select * from {{ ref('int_partners') }}
+),
+
+campaigns as (
+    select * from {{ ref('stg_crm__campaigns') }}
 ),
 
 fx as (
@@ -18,37 +21,41 @@ requests as (
     -- requests of deleted partners are gone with them
     select fund_requests.*
     from fund_requests
-    inner join partners on fund_requests.partner_id = partners.partner_id
+    inner join partners
+        on fund_requests.partner_id = partners.partner_id
     where cast(fund_requests.requested_at as date) <= {{ as_of_date() }}
 ),
 
-dated as (
+spend as (
     select
-        request_id,
-        partner_id,
-        status,
-        spent_amount,
-        currency,
+        requests.*,
+        cast(requests.requested_at as date) as requested_date,
         cast(coalesce(
-            case when cast(claimed_at as date) <= {{ as_of_date() }} then claimed_at end,
-            case when cast(approved_at as date) <= {{ as_of_date() }} then approved_at end,
-            requested_at
-        ) as date) as spend_date
+            case
+                when cast(requests.claimed_at as date) <= {{ as_of_date() }}
+                    then requests.claimed_at
+            end,
+            case
+                when cast(requests.approved_at as date) <= {{ as_of_date() }}
+                    then requests.approved_at
+            end,
+            requests.requested_at
+        ) as date) as spend_date,
+        campaigns.campaign_id as known_campaign_id,
+        campaigns.start_date,
+        campaigns.end_date,
+        requests.status not in ('rejected', 'cancelled') as funds_campaign
     from requests
+    left join campaigns on requests.campaign_id = campaigns.campaign_id
 ),
 
 final as (
     select
-        dated.request_id,
-        dated.partner_id,
-        dated.status,
-        dated.spend_date,
-        dated.spent_amount,
-        dated.currency,
-        {{ to_reporting_currency('dated.spent_amount', 'dated.currency', 'fx.rate_to_reporting') }}
+        spend.*,
+        {{ to_reporting_currency('spend.spent_amount', 'spend.currency', 'fx.rate_to_reporting') }}
             as spent_usd
-    from dated
-    left join fx on dated.currency = fx.currency and dated.spend_date = fx.rate_day
+    from spend
+    left join fx on spend.currency = fx.currency and spend.spend_date = fx.rate_day
 )
 
 select * from final
