@@ -30,6 +30,7 @@ final as (
         lines.is_unconverted,
         lines.sourcing_partner_id,
         lines.source_rule,
+        lines.source_event_id as sourcing_event_id,
         (
             lines.sourcing_partner_id is not null
             or coalesce(touch_counts.touching_partner_count, 0) > 0
@@ -38,7 +39,9 @@ final as (
         lines.created_date,
         lines.is_closed,
         lines.amount,
-        lines.campaign_id
+        lines.campaign_id,
+        lines.fx_rate,
+        lines.window_end_date as valued_on
     from lines
     left join touch_counts on lines.line_id = touch_counts.line_id
 )
