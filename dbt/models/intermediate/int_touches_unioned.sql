@@ -4,7 +4,8 @@
 -- count: touches of the same partner, kind and opportunity on the same date count once (the
 -- smallest touch id stays, the others are same-day duplicates), and an approved registration that
 -- lapsed before the opportunity existed is no touch at all (kept to explain it). Touches of deleted
--- partners or opportunities are gone with them. The influence window is int_line_touches_classified's.
+-- partners or opportunities are gone with them. The influence window is applied in
+-- int_line_touches_classified.
 with opportunities as (
     select * from {{ ref('int_opportunities_valued') }}
 ),
@@ -154,7 +155,8 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by partner_id, touch_kind, opportunity_id, touched_date, is_registration_lapsed
+            partition by
+                partner_id, touch_kind, opportunity_id, touched_date, is_registration_lapsed
             order by touch_id
         ) as same_day_rank
     from existing
