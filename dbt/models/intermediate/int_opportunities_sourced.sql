@@ -1,7 +1,8 @@
 -- The partner that sourced each opportunity, if any (METRICS.md section 2). Precedence, first
 -- match wins: 1 an approved deal registration naming it, registered on or before its creation or
 -- within the grace days after, unless it lapsed before the opportunity existed; 2 a converted
--- referral on its account within the look-back before creation; 3 a marketplace transaction linked to it. Ties: earliest event, then smallest id.
+-- referral on its account within the look-back before creation; 3 a marketplace transaction
+-- linked to it. Ties: earliest event, then smallest id.
 with opportunities as (
     select * from {{ ref('int_opportunities_valued') }}
 ),
