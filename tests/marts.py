@@ -23,6 +23,8 @@ MARTS = (
     "partner_tier_history",
     "fct_mdf_roi",
     "fct_partner_flags",
+    "fct_credit_trail",
+    "fct_line_touches",
 )
 
 
