@@ -1,5 +1,5 @@
 """The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner sql`,
-`partner generate`. Each is a thin call into the modules that do the work."""
+`partner explain`, `partner generate`. Each is a thin call into the modules that do the work."""
 
 from __future__ import annotations
 
@@ -170,6 +170,22 @@ def main(argv: list[str] | None = None) -> None:
     sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
     sql.add_argument("query")
     sql.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
+    explain = commands.add_parser("explain", help="explain one revenue line and its credits")
+    explain.add_argument("line_id")
+    explain.add_argument("--partner", help="only this partner's touches and credits")
+    explain.add_argument(
+        "--model",
+        choices=[
+            "sourced",
+            "first_touch",
+            "last_touch",
+            "linear",
+            "position_based",
+            "time_decay",
+            "program",
+        ],
+        help="only this attribution model (default: all side by side)",
+    )
     generate = commands.add_parser("generate", help="write a generated sample landing folder")
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
@@ -229,6 +245,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(str(err))
     elif args.command == "sql":
         run_sql(settings, args.query, as_csv=args.csv)
+    elif args.command == "explain":
+        from dagster_project.explain import print_explanation
+
+        print_explanation(settings, args.line_id, partner=args.partner, model=args.model)
     elif args.command == "generate":
         # The generator is not part of the pipeline: imported only when asked for.
         from sample_generator import generate as generate_sample
