@@ -64,7 +64,7 @@ passing_deals as (
     where counts_to < {{ as_of_date() }} and counts_to >= {{ series_start }}
 ),
 
-activity_breakpoints as (
+breakpoints as (
     select
         partner_id,
         greatest(counts_from, {{ series_start }}) as breakpoint_day
@@ -74,9 +74,7 @@ activity_breakpoints as (
         partner_id,
         {{ add_days('counts_to', 1) }} as breakpoint_day
     from passing_activity
-),
-
-deal_breakpoints as (
+    union
     select
         partner_id,
         greatest(counts_from, {{ series_start }}) as breakpoint_day
@@ -93,7 +91,7 @@ passing_activity_at as (
         breakpoints.partner_id,
         breakpoints.breakpoint_day,
         max(passing_activity.activity_date) as latest_activity_date
-    from activity_breakpoints as breakpoints
+    from breakpoints
     left join passing_activity
         on
             breakpoints.partner_id = passing_activity.partner_id
@@ -102,18 +100,23 @@ passing_activity_at as (
     group by breakpoints.partner_id, breakpoints.breakpoint_day
 ),
 
-passing_deals_at as (
+-- what is passing at each breakpoint (and so on every day until the next one)
+passing_at as (
     select
-        breakpoints.partner_id,
-        breakpoints.breakpoint_day,
+        passing_activity_at.partner_id,
+        passing_activity_at.breakpoint_day,
+        passing_activity_at.latest_activity_date,
         min(passing_deals.deal_date) as earliest_deal_date
-    from deal_breakpoints as breakpoints
+    from passing_activity_at
     left join passing_deals
         on
-            breakpoints.partner_id = passing_deals.partner_id
-            and passing_deals.counts_from <= breakpoints.breakpoint_day
-            and passing_deals.counts_to >= breakpoints.breakpoint_day
-    group by breakpoints.partner_id, breakpoints.breakpoint_day
+            passing_activity_at.partner_id = passing_deals.partner_id
+            and passing_deals.counts_from <= passing_activity_at.breakpoint_day
+            and passing_deals.counts_to >= passing_activity_at.breakpoint_day
+    group by
+        passing_activity_at.partner_id,
+        passing_activity_at.breakpoint_day,
+        passing_activity_at.latest_activity_date
 ),
 
 -- responses in the order they were given; the latest one on or before X is the partner's latest
@@ -157,8 +160,7 @@ partner_days as (
         max(activity_known.latest_activity_date) over partner_history as last_activity_date,
         min(deals_known.earliest_deal_date) over partner_history as first_deal_date,
         max(nps_known.latest_response_sequence) over partner_history as latest_response_sequence,
-        max(activity_breakpoints.breakpoint_day) over partner_history as activity_breakpoint_day,
-        max(deal_breakpoints.breakpoint_day) over partner_history as deal_breakpoint_day
+        max(breakpoints.breakpoint_day) over partner_history as breakpoint_day
     from series_days
     cross join partners
     left join activity_known
@@ -173,14 +175,10 @@ partner_days as (
         on
             partners.partner_id = nps_known.partner_id
             and series_days.date_day = nps_known.known_day
-    left join activity_breakpoints
+    left join breakpoints
         on
-            partners.partner_id = activity_breakpoints.partner_id
-            and series_days.date_day = activity_breakpoints.breakpoint_day
-    left join deal_breakpoints
-        on
-            partners.partner_id = deal_breakpoints.partner_id
-            and series_days.date_day = deal_breakpoints.breakpoint_day
+            partners.partner_id = breakpoints.partner_id
+            and series_days.date_day = breakpoints.breakpoint_day
     window partner_history as (
         partition by partners.partner_id
         order by series_days.date_day
@@ -196,19 +194,14 @@ partner_days_combined as (
         partner_days.agreement_date,
         partner_days.is_signed,
         partner_days.latest_response_sequence,
-        greatest(partner_days.last_activity_date, passing_activity_at.latest_activity_date)
+        greatest(partner_days.last_activity_date, passing_at.latest_activity_date)
             as last_activity_date,
-        least(partner_days.first_deal_date, passing_deals_at.earliest_deal_date)
-            as first_deal_date
+        least(partner_days.first_deal_date, passing_at.earliest_deal_date) as first_deal_date
     from partner_days
-    left join passing_activity_at
+    left join passing_at
         on
-            partner_days.partner_id = passing_activity_at.partner_id
-            and partner_days.activity_breakpoint_day = passing_activity_at.breakpoint_day
-    left join passing_deals_at
-        on
-            partner_days.partner_id = passing_deals_at.partner_id
-            and partner_days.deal_breakpoint_day = passing_deals_at.breakpoint_day
+            partner_days.partner_id = passing_at.partner_id
+            and partner_days.breakpoint_day = passing_at.breakpoint_day
 ),
 
 final as (
