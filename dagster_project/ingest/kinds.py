@@ -24,6 +24,16 @@ _TIMESTAMP = (
 _DECIMAL = r"^[+-]?(?:\d+\.?\d*|\.\d+)$"
 _WHOLE = r"^[+-]?\d+(?:\.0*)?$"
 
+# Characters no one sees (Unicode category Cf: zero-width space and joiners U+200B..U+200D, word
+# joiner U+2060, byte-order mark U+FEFF, soft hyphen, direction marks, ...). Pasted into an id
+# they make a second partner that looks like the first, so ids lose them (`visible`).
+_INVISIBLE = r"\p{Cf}"
+
+# Dates and timestamps outside these years are typos or placeholders (0202, 1800, 9999), not
+# events of a partner program: such a row is quarantined.
+FIRST_YEAR = 1900
+LAST_YEAR = 2100
+
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
 _BOOLEANS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
@@ -74,6 +84,11 @@ class Kind:
 
     def __repr__(self) -> str:
         return f"Kind({self.name})"
+
+
+def visible(text: pl.Expr) -> pl.Expr:
+    """Text without invisible characters anywhere, nor whitespace (NBSP too) at its ends."""
+    return text.str.replace_all(_INVISIBLE, "").str.strip_chars()
 
 
 def _parse_timestamp(text: pl.Expr) -> pl.Expr:
@@ -164,6 +179,9 @@ def _decimal(name: str, raw: pl.Decimal, model: ModelDecimal) -> Kind:
 
 
 STRING = Kind("string", "VARCHAR", pl.String(), lambda text: text, "text")
+# A key or a reference to one (partner_id, account_id, ...): text whose invisible characters are
+# removed before it is read (validation.py), so a pasted zero-width space makes no new record.
+IDENTIFIER = Kind("identifier", "VARCHAR", pl.String(), lambda text: text, "an identifier")
 # ISO-8601; a date alone is midnight UTC; offsets are converted to UTC
 TIMESTAMP = Kind(
     "timestamp", "TIMESTAMP", pl.Datetime("us"), _parse_timestamp, "an ISO-8601 timestamp"
@@ -182,4 +200,14 @@ BOOLEAN = Kind(
     "boolean", "BOOLEAN", pl.Boolean(), _parse_boolean, "a boolean (true/false, yes/no, 1/0)"
 )
 
-KINDS: tuple[Kind, ...] = (STRING, TIMESTAMP, DATE, MONEY, RATE, NUMBER, INTEGER, BOOLEAN)
+KINDS: tuple[Kind, ...] = (
+    STRING,
+    IDENTIFIER,
+    TIMESTAMP,
+    DATE,
+    MONEY,
+    RATE,
+    NUMBER,
+    INTEGER,
+    BOOLEAN,
+)

@@ -1,13 +1,16 @@
 """The landing folder's layout: find the files at <source>/<export date>/<entity>.<csv|parquet>.
 
 A file out of place is still found (so it can be rejected and recorded, never silently ignored);
-`check_place` says what is wrong with its place. `RejectedFile` is how every step of reading says
+`check_place` says what is wrong with its place. Symbolic links (to files or folders) are found
+but never followed: `read_bytes` rejects them, so a link to a file outside the landing folder is
+neither loaded nor quoted. `RejectedFile` is how every step of reading says
 that a whole file cannot be used (LANDING.md, "Bad input").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,10 @@ from dagster_project.ingest.entities import Entity, entities_of
 EXTENSIONS = (".csv", ".parquet")
 
 _DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# Reasons quote a file's header names and an engine's error words, never its contents at length.
+MAX_NAME_CHARS = 40
+MAX_ERROR_CHARS = 200
 
 
 class RejectedFile(Exception):
@@ -28,6 +35,18 @@ class RejectedFile(Exception):
         self.reason = reason
 
 
+def shortened(text: object, limit: int = MAX_NAME_CHARS) -> str:
+    """The text stripped, cut to `limit` characters (and "…") for quoting in a reason."""
+    text = str(text).strip()
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def engine_error(err: Exception) -> str:
+    """An engine's error message for a reason: its first line, shortened (it may quote data)."""
+    lines = str(err).strip().splitlines()
+    return shortened(lines[0] if lines else type(err).__name__, MAX_ERROR_CHARS)
+
+
 @dataclass(frozen=True)
 class LandingFile:
     source: str  # first folder under the landing dir ("" for a file lying at its top)
@@ -36,6 +55,7 @@ class LandingFile:
     path: Path
     relative_path: str  # POSIX path relative to the landing dir: what logs and audit show
     date_folder: str | None = None  # the <export date> folder name as found; None if misplaced
+    is_link: bool = False  # a symbolic link (to a file or a folder): rejected, never read
 
     @property
     def extension(self) -> str:
@@ -46,29 +66,21 @@ def discover(landing_dir: Path) -> list[LandingFile]:
     """Every file under the landing dir, in load order: export date, source, entity, path.
 
     Files that are not at <source>/<date>/<file> are listed too (with export_date None), so they
-    can be rejected and recorded rather than silently ignored. Hidden files (.DS_Store, partial
-    uploads named .something) are skipped.
+    can be rejected and recorded rather than silently ignored; so are symbolic links, to files
+    and to folders (not followed). Hidden files and folders (.DS_Store, partial uploads named
+    .something) are skipped. The landing folder itself may be a link.
     """
     landing_dir = Path(landing_dir)
     if not landing_dir.is_dir():
         return []
     found = []
-    for path in landing_dir.rglob("*"):
-        rel = path.relative_to(landing_dir)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        parts = rel.parts
-        date_folder = parts[1] if len(parts) == 3 else None
-        found.append(
-            LandingFile(
-                source=parts[0] if len(parts) > 1 else "",
-                entity=path.stem.lower(),
-                export_date=_folder_date(date_folder),
-                path=path,
-                relative_path=rel.as_posix(),
-                date_folder=date_folder,
-            )
-        )
+    for folder, folders, files in os.walk(landing_dir):  # does not descend into linked folders
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        linked = [name for name in folders if Path(folder, name).is_symlink()]
+        for name in linked + [name for name in files if not name.startswith(".")]:
+            path = Path(folder, name)
+            if path.is_symlink() or path.is_file():  # not a pipe or a device
+                found.append(_landing_file(landing_dir, path))
     return sorted(
         found,
         key=lambda f: (
@@ -79,6 +91,37 @@ def discover(landing_dir: Path) -> list[LandingFile]:
             f.relative_path,
         ),
     )
+
+
+def _landing_file(landing_dir: Path, path: Path) -> LandingFile:
+    rel = path.relative_to(landing_dir)
+    parts = rel.parts
+    date_folder = parts[1] if len(parts) == 3 else None
+    is_folder = path.is_dir()  # a linked folder: its first folder is its source, as for a file
+    return LandingFile(
+        source=parts[0] if len(parts) > 1 or is_folder else "",
+        entity=path.stem.lower(),
+        export_date=_folder_date(date_folder),
+        path=path,
+        relative_path=rel.as_posix(),
+        date_folder=date_folder,
+        is_link=path.is_symlink(),
+    )
+
+
+def read_bytes(landing_file: LandingFile) -> bytes:
+    """The file's content; RejectedFile for a symbolic link (not followed) or an unreadable file."""
+    f = landing_file
+    if f.is_link:
+        raise RejectedFile(
+            f.relative_path,
+            "is a symbolic link; links in the landing folder are not followed: copy the export "
+            "itself into the folder",
+        )
+    try:
+        return f.path.read_bytes()
+    except OSError as err:
+        raise RejectedFile(f.relative_path, f"cannot be read ({err.strerror or err})") from err
 
 
 def _folder_date(name: str | None) -> dt.date | None:

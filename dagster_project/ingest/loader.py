@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.entities import ENTITIES, LINEAGE_COLUMNS, SOURCES, Entity
-from dagster_project.ingest.landing import LandingFile, RejectedFile, discover
+from dagster_project.ingest.landing import LandingFile, RejectedFile, discover, read_bytes
 from dagster_project.ingest.reader import ReadResult, read_file
 
 Log = Callable[[str], None]
@@ -43,13 +43,15 @@ CREATE TABLE IF NOT EXISTS audit.load_log (
     rows_quarantined BIGINT,
     unknown_columns VARCHAR,
     loaded_at TIMESTAMP NOT NULL,
-    export_format VARCHAR
+    export_format VARCHAR,
+    ids_cleaned BIGINT
 )
 """
 
 # Columns added to audit.load_log after it first shipped: added to an existing table as nulls.
 _LOAD_LOG_ADDED = [
     ("export_format", "VARCHAR"),  # the known export format that mapped the file; null if canonical
+    ("ids_cleaned", "BIGINT"),  # id values loaded without the invisible characters they had
 ]
 
 _QUARANTINE = """
@@ -83,6 +85,7 @@ class FileLoad:
     load_seq: int | None = None
     # the canonical entity the file loaded into (for a rejected file: its file name's stem)
     entity: str | None = None
+    ids_cleaned: int = 0  # id values loaded without the invisible characters they had
 
 
 def _ident(name: str) -> str:
@@ -193,9 +196,9 @@ def _process(con, files: list[LandingFile], log: Log, handle) -> list[FileLoad]:
 
 def _read_bytes(f: LandingFile) -> tuple[bytes | None, str | None]:
     try:
-        return f.path.read_bytes(), None
-    except OSError as err:
-        return None, f"cannot be read ({err.strerror or err})"
+        return read_bytes(f), None
+    except RejectedFile as rejected:
+        return None, rejected.reason
 
 
 def _first(con, sql: str, params: list) -> tuple | None:
@@ -251,8 +254,8 @@ def _insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, 
     con.execute(
         "INSERT INTO audit.load_log (load_seq, source, entity, export_date, file_path, "
         "content_hash, status, reason, rows_read, rows_loaded, rows_quarantined, "
-        "unknown_columns, loaded_at, export_format) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "unknown_columns, loaded_at, export_format, ids_cleaned) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             seq,
             f.source,
@@ -268,6 +271,7 @@ def _insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, 
             kw.get("unknown_columns"),
             dt.datetime.now(dt.UTC).replace(tzinfo=None),
             kw.get("export_format"),
+            kw.get("ids_cleaned", 0),
         ],
     )
 
@@ -345,6 +349,7 @@ def _record_load(con, result: ReadResult, digest: str) -> FileLoad:
             # a mapped export keeps its tool's file name: log the canonical entity it loaded into
             entity=ent.name,
             export_format=result.export_format,
+            ids_cleaned=result.ids_cleaned,
         )
     return FileLoad(
         f.relative_path,
@@ -355,6 +360,7 @@ def _record_load(con, result: ReadResult, digest: str) -> FileLoad:
         reason=f"unknown columns ignored: {unknown}" if unknown else None,
         load_seq=seq,
         entity=ent.name,
+        ids_cleaned=result.ids_cleaned,
     )
 
 
@@ -373,6 +379,8 @@ def _describe(load: FileLoad) -> str:
     )
     if load.rows_quarantined:
         line += " (see audit.quarantine)"
+    if load.ids_cleaned:
+        line += f"; invisible characters removed from {load.ids_cleaned:,} id value(s)"
     if load.reason:
         line += f"; {load.reason}"
     return line

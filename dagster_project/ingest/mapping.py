@@ -9,6 +9,7 @@ file then goes through the same typing, validation and quarantine as a canonical
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -21,6 +22,8 @@ from dagster_project.ingest.landing import (
     LandingFile,
     RejectedFile,
     canonical_entity,
+    engine_error,
+    shortened,
     unknown_entity,
 )
 from dagster_project.ingest.parsing import Table, cell, normalise_name
@@ -31,6 +34,9 @@ SKIP_REASON = "_skip_reason"
 MAP_ERROR = "_map_error"
 
 _WHOLE = r"^[+-]?\d+$"
+_MAX_NAMES = 30  # header names a reason lists at most
+# What a column name looks like: a letter, then letters, digits, spaces, _ . ( ) # -
+_NAME_LIKE = re.compile(r"^[^\W\d][\w .()#-]*$")
 _ANY = "*"  # map key for every other non-empty value
 
 
@@ -81,10 +87,12 @@ def map_file(f: LandingFile, table: Table) -> Mapped:
             rel, f"is recognised as a {fmt.name} export ({ent.qualified_name}) but {err}"
         ) from err
     except (Exception, PanicException) as err:  # odd data fails this file, not the run
-        raise RejectedFile(rel, f"could not be mapped as a {fmt.name} export: {err}") from err
+        raise RejectedFile(
+            rel, f"could not be mapped as a {fmt.name} export: {engine_error(err)}"
+        ) from err
     used = fmt.used_columns
     unknown = [
-        name.strip() or f"(unnamed column {i + 1})"
+        shortened(name) or f"(unnamed column {i + 1})"
         for i, name in enumerate(table.header)
         if normalise_name(name) not in used
     ]
@@ -135,16 +143,33 @@ def _match_header(rel: str, ent: Entity, header: list[str]) -> tuple[dict[str, s
             columns[norm] = cell(i)
             positions[norm] = i
         else:
-            unknown.append(name.strip() or f"(unnamed column {i + 1})")
+            unknown.append(shortened(name) or f"(unnamed column {i + 1})")
     missing = [c.name for c in ent.columns if c.required and c.name not in columns]
+    if "is_deleted" in columns:
+        # a file of deletions needs only the key: its other rows are quarantined (validation)
+        missing = [name for name in missing if name in ent.key]
     if missing:
-        found = ", ".join(name.strip() for name in header) or "nothing"
         raise RejectedFile(
             rel,
             f"required column{'s' if len(missing) > 1 else ''} missing: {', '.join(missing)} "
-            f"(the header has: {found})",
+            f"({_header_words(header)})",
         )
     return columns, unknown
+
+
+def _header_words(header: list[str]) -> str:
+    """What a reason says of a header that lacks required columns: its names, shortened, but only
+    those that look like column names. A first line that is no header (a file linked or copied
+    by mistake) may hold anything, so its text is counted, never quoted."""
+    names = [shortened(name) for name in header if _NAME_LIKE.match(name.strip())]
+    shown = names[:_MAX_NAMES]
+    if len(names) > _MAX_NAMES:
+        shown.append(f"{len(names) - _MAX_NAMES} more")
+    hidden = len(header) - len(names)
+    words = "the header has: " + ", ".join(shown) if shown else "the header has no column names"
+    if hidden:
+        words += f"; {hidden} value{'s' if hidden > 1 else ''} not shown"
+    return words
 
 
 def _map_body(

@@ -17,17 +17,22 @@ from dataclasses import dataclass
 import polars as pl
 from polars.exceptions import PanicException
 
-from dagster_project.ingest.landing import RejectedFile
+from dagster_project.ingest.landing import RejectedFile, engine_error
 
 BOM = b"\xef\xbb\xbf"
 LINE_NUMBER = "_line_number"
 # A CSV record with more fields than the header: the reason, else null.
 PARSE_ERROR = "_parse_error"
+# The longest value accepted, in bytes: longer ones reject the file (they are not exports, and a
+# parser needs many times their size in memory).
+MAX_FIELD_BYTES = 1024 * 1024
 
 
 def read_table(rel: str, extension: str, data: bytes) -> Table:
     """The file's bytes as a Table; RejectedFile when they are not readable CSV or Parquet."""
-    return _csv_table(rel, data) if extension == ".csv" else _parquet_table(rel, data)
+    table = _csv_table(rel, data) if extension == ".csv" else _parquet_table(rel, data)
+    _check_values(rel, table)
+    return table
 
 
 def normalise_name(name: str) -> str:
@@ -53,6 +58,9 @@ def cell(i: int) -> str:
 def _csv_table(rel: str, data: bytes) -> Table:
     if data.startswith(BOM):
         data = data[len(BOM) :]
+    if b"\r" in data and b"\n" not in data:  # CR-only line endings (Excel for Mac)
+        data = data.replace(b"\r", b"\n")
+    _check_long_values(rel, data)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -69,12 +77,64 @@ def _csv_table(rel: str, data: bytes) -> Table:
     return table
 
 
+def _too_long(rel: str, line: int, size: str) -> RejectedFile:
+    return RejectedFile(
+        rel,
+        f"line {line} has a value of {size} bytes; a value may have at most "
+        f"{MAX_FIELD_BYTES:,} bytes (1 MB): is this the right file?",
+    )
+
+
+def _check_long_values(rel: str, data: bytes) -> None:
+    """RejectedFile for a line holding a value over MAX_FIELD_BYTES, found before any parser
+    spends many times its size in memory on it.
+
+    Lines are found by jumping MAX_FIELD_BYTES ahead and back to the last newline before it, so a
+    file of short lines costs a few steps per megabyte. A long line is split at its commas: a
+    piece over the limit lies inside one value (a value quoted across lines, or holding commas,
+    is measured exactly once parsed: the csv module's limit, `_check_values`).
+    """
+    start = 0
+    while start + MAX_FIELD_BYTES < len(data):
+        last_newline = data.rfind(b"\n", start, start + MAX_FIELD_BYTES + 1)
+        if last_newline >= 0:
+            start = last_newline + 1
+            continue
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        longest = max(len(piece) for piece in data[start:end].rstrip(b"\r").split(b","))
+        if longest > MAX_FIELD_BYTES:
+            raise _too_long(rel, data.count(b"\n", 0, start) + 1, f"{longest:,}")
+        start = end + 1
+
+
+def _check_values(rel: str, table: Table) -> None:
+    """RejectedFile for a header name or value over MAX_FIELD_BYTES (its line named)."""
+    for name in table.header:
+        size = len(str(name).encode())
+        if size > MAX_FIELD_BYTES:
+            raise _too_long(rel, 1, f"{size:,}")
+    texts = [
+        c for c, dtype in table.body.schema.items() if c.startswith("c") and dtype == pl.String
+    ]
+    if not texts:
+        return
+    lengths = pl.max_horizontal(pl.col(c).str.len_bytes() for c in texts)
+    over = table.body.select(lengths.alias("size"), pl.col(LINE_NUMBER)).filter(
+        pl.col("size") > MAX_FIELD_BYTES
+    )
+    if over.height:
+        raise _too_long(rel, over[LINE_NUMBER][0], f"{over['size'][0]:,}")
+
+
 def _csv_fast(data: bytes, text: str) -> Table | None:
     """Polars' reader, valid only when each record is one physical line (line = row index + 2).
 
-    Returns None when that does not hold (quoted newlines, stray quotes, rows with extra
-    fields), so the caller falls back to Python's csv module.
+    Returns None when that does not hold (quoted newlines, stray or unclosed quotes, rows with
+    extra fields), so the caller falls back to Python's csv module.
     """
+    if text.count('"') % 2:  # a quote that may never close: the csv module tells exactly
+        return None
     try:
         df = pl.read_csv(
             data, has_header=False, infer_schema=False, quote_char='"', raise_if_empty=False
@@ -98,6 +158,11 @@ def _csv_fast(data: bytes, text: str) -> Table | None:
     return Table(header, body, raw_records)
 
 
+# Appended after the text for the csv module: a record that swallows it opened a quote that
+# never closes. (Private-use characters: no export has them at the start of a line.)
+_END = "\ue000end of file\ue000"
+
+
 def _csv_slow(rel: str, text: str) -> Table:
     """Python's csv module, tracking where each record starts and its exact original text."""
     consumed: list[str] = []
@@ -106,8 +171,11 @@ def _csv_slow(rel: str, text: str) -> Table:
         for line in io.StringIO(text, newline="\n"):
             consumed.append(line)
             yield line
+        yield "\n"
+        yield _END
 
-    csv.field_size_limit(2**31 - 1)  # one long quoted note must not fail the file
+    # The limit counts characters; a value of more characters has more bytes still: rejected.
+    csv.field_size_limit(MAX_FIELD_BYTES)
     reader = csv.reader(lines(), strict=False)
     header: list[str] | None = None
     cells: list[list[str | None]] = []
@@ -122,9 +190,20 @@ def _csv_slow(rel: str, text: str) -> Table:
         except StopIteration:
             break
         except csv.Error as err:
+            if "field larger than field limit" in str(err):
+                raise _too_long(rel, line_before + 1, f"more than {MAX_FIELD_BYTES:,}") from err
             raise RejectedFile(rel, f"is not valid CSV near line {line_before + 1}: {err}") from err
         start = line_before + 1
         line_before = reader.line_num
+        if record == [_END]:
+            break
+        if any(_END in value for value in record):
+            raise RejectedFile(
+                rel,
+                f"has an unterminated quote: a quoted value in the record on line {start} never "
+                "closes, so every line after it would be read into that one value; close the "
+                'quote (a quote inside a value is written twice: "") and export the file again',
+            )
         if not record:  # a blank line is not a record
             continue
         if header is None:
@@ -160,7 +239,7 @@ def _parquet_table(rel: str, data: bytes) -> Table:
     try:
         df = pl.read_parquet(io.BytesIO(data))
     except (Exception, PanicException) as err:
-        raise RejectedFile(rel, f"is not a readable Parquet file ({err})") from err
+        raise RejectedFile(rel, f"is not a readable Parquet file ({engine_error(err)})") from err
     header = list(df.columns)
     originals = df
     body = df.rename({name: cell(i) for i, name in enumerate(header)}).with_columns(

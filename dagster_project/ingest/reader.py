@@ -15,7 +15,13 @@ import polars as pl
 from polars.exceptions import PanicException
 
 from dagster_project.ingest.entities import Entity
-from dagster_project.ingest.landing import LandingFile, RejectedFile, check_place
+from dagster_project.ingest.landing import (
+    LandingFile,
+    RejectedFile,
+    check_place,
+    engine_error,
+    read_bytes,
+)
 from dagster_project.ingest.mapping import map_file
 from dagster_project.ingest.parsing import read_table
 from dagster_project.ingest.validation import type_and_validate
@@ -30,6 +36,7 @@ class ReadResult:
     rows_read: int
     unknown_columns: list[str] = field(default_factory=list)
     export_format: str | None = None  # the known export format that mapped it; None if canonical
+    ids_cleaned: int = 0  # id values loaded without the invisible characters they had
 
     @property
     def rows_loaded(self) -> int:
@@ -47,32 +54,29 @@ def read_file(landing_file: LandingFile, data: bytes | None = None) -> ReadResul
     (formats/*.yml); the first that recognises its header maps it to its canonical entity, and
     the mapped columns are then typed and validated exactly like a canonical file's.
     """
+    if data is None:
+        data = read_bytes(landing_file)
     check_place(landing_file)
     rel = landing_file.relative_path
-    if data is None:
-        try:
-            data = landing_file.path.read_bytes()
-        except OSError as err:
-            raise RejectedFile(rel, f"cannot be read ({err.strerror or err})") from err
     if not data.strip():
         raise RejectedFile(rel, "is empty (no header, no rows)")
 
     table = read_table(rel, landing_file.extension, data)
     mapped = map_file(landing_file, table)
     try:
-        rows_read, frame, quarantine = type_and_validate(
-            mapped.entity, mapped.table, mapped.columns
-        )
+        validated = type_and_validate(mapped.entity, mapped.table, mapped.columns)
     except (Exception, PanicException) as err:  # odd data fails this file, not the run
-        raise RejectedFile(rel, f"could not be read: {err}") from err
+        raise RejectedFile(rel, f"could not be read: {engine_error(err)}") from err
     # The contract's invariant; a failure here is a bug in this package, not bad input.
-    assert rows_read == frame.height + quarantine.height, (rel, rows_read)
+    v = validated
+    assert v.rows_read == v.frame.height + v.quarantine.height, (rel, v.rows_read)
     return ReadResult(
         file=landing_file,
         entity=mapped.entity,
-        frame=frame,
-        quarantine=quarantine,
-        rows_read=rows_read,
+        frame=v.frame,
+        quarantine=v.quarantine,
+        rows_read=v.rows_read,
         unknown_columns=mapped.unknown,
         export_format=mapped.export_format,
+        ids_cleaned=v.ids_cleaned,
     )

@@ -9,12 +9,14 @@ rows that fail, which keeps a clean file of millions of rows fast.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 
 from dagster_project.ingest.entities import (
     BOOLEAN,
     DATE,
+    IDENTIFIER,
     INTEGER,
     MONEY,
     NUMBER,
@@ -24,6 +26,7 @@ from dagster_project.ingest.entities import (
     Column,
     Entity,
 )
+from dagster_project.ingest.kinds import FIRST_YEAR, LAST_YEAR, visible
 from dagster_project.ingest.mapping import MAP_ERROR, SKIP_REASON
 from dagster_project.ingest.parsing import LINE_NUMBER, PARSE_ERROR, Table
 
@@ -33,11 +36,22 @@ QUARANTINE_SCHEMA = {"line_number": pl.Int64, "reason": pl.String, "raw_record":
 # rule skips (e.g. a test record), a value a format's transform cannot convert.
 _EARLY_REASONS = (PARSE_ERROR, SKIP_REASON, MAP_ERROR)
 
+# A value quoted in a reason is cut to this many characters (the raw record keeps it whole).
+_MAX_QUOTED_CHARS = 100
+_ASCII_SPACE = " \t\r\n\x0b\x0c"
 
-def type_and_validate(
-    ent: Entity, table: Table, columns: dict[str, str]
-) -> tuple[int, pl.DataFrame, pl.DataFrame]:
-    """Rows read (blank lines aside), the typed good rows, and the quarantine.
+
+@dataclass
+class Validated:
+    rows_read: int  # blank lines aside
+    frame: pl.DataFrame  # the typed good rows, plus _line_number
+    quarantine: pl.DataFrame  # line_number, reason, raw_record
+    ids_cleaned: int  # id values of the good rows that lost invisible characters
+
+
+def type_and_validate(ent: Entity, table: Table, columns: dict[str, str]) -> Validated:
+    """Rows read (blank lines aside), the typed good rows, the quarantine, and how many id values
+    lost invisible characters.
 
     Cheap boolean checks run over every row; the reason texts are built only for the rows that
     fail, which keeps a clean file of millions of rows fast.
@@ -65,11 +79,15 @@ def type_and_validate(
         else pl.lit(None, dtype=c.kind.polars_type).alias(c.name)
         for c in ent.all_columns
     ]
-    good_rows = staged.filter(~pl.col("_failed")).select(*values, pl.col(LINE_NUMBER))
+    good = staged.filter(~pl.col("_failed"))
+    good_rows = good.select(*values, pl.col(LINE_NUMBER))
+    ids_cleaned = _ids_cleaned(ent, good, columns)
 
     bad = staged.filter(pl.col("_failed")).sort(LINE_NUMBER)
     if bad.height == 0:
-        return body.height, good_rows, pl.DataFrame(schema=QUARANTINE_SCHEMA)
+        return Validated(
+            body.height, good_rows, pl.DataFrame(schema=QUARANTINE_SCHEMA), ids_cleaned
+        )
     bad = bad.join(superseded, on=LINE_NUMBER, how="left")
     messages = [pl.col(c) for c in early if c != SKIP_REASON]
     messages += [pl.when(flag).then(message) for flag, message in checks]
@@ -84,7 +102,23 @@ def type_and_validate(
         {"line_number": bad[LINE_NUMBER], "reason": reasons, "raw_record": raw},
         schema=QUARANTINE_SCHEMA,
     )
-    return body.height, good_rows, quarantine
+    return Validated(body.height, good_rows, quarantine, ids_cleaned)
+
+
+def _ids_cleaned(ent: Entity, good: pl.DataFrame, columns: dict[str, str]) -> int:
+    """Id text values that differ from their cell once ASCII spaces are stripped: they lost an
+    invisible character or a non-ASCII space (NBSP) at an end."""
+    changed = [
+        (pl.col(columns[c.name]).str.strip_chars(_ASCII_SPACE) != pl.col(_text_name(c)))
+        .fill_null(False)
+        .cast(pl.Int64)
+        .sum()
+        for c in ent.all_columns
+        if c.kind == IDENTIFIER and c.name in columns and good.schema[columns[c.name]] == pl.String
+    ]
+    if not changed or good.height == 0:
+        return 0
+    return int(good.select(pl.sum_horizontal(changed)).item())
 
 
 def _blank_row(body: pl.DataFrame) -> pl.Expr:
@@ -113,7 +147,7 @@ def _stage_values(ent: Entity, body: pl.DataFrame, columns: dict[str, str]) -> p
     present = [c for c in ent.all_columns if c.name in columns]
     dtype = {c.name: body.schema[columns[c.name]] for c in present}
     staged = body.lazy().with_columns(
-        _text(pl.col(columns[c.name]), dtype[c.name]).alias(_text_name(c)) for c in present
+        _text(c, pl.col(columns[c.name]), dtype[c.name]).alias(_text_name(c)) for c in present
     )
     staged = staged.collect().lazy()
     staged = staged.with_columns(
@@ -159,13 +193,16 @@ def _superseded(ent: Entity, staged: pl.DataFrame, columns: dict[str, str]) -> p
 
 
 def _quoted(name: str, text: pl.Expr, message: str) -> pl.Expr:
-    return pl.concat_str(pl.lit(f"{name}: '"), text, pl.lit(f"' {message}"))
+    cut = text.str.slice(0, _MAX_QUOTED_CHARS)
+    shown = pl.when(text.str.len_chars() > _MAX_QUOTED_CHARS).then(cut + "…").otherwise(text)
+    return pl.concat_str(pl.lit(f"{name}: '"), shown, pl.lit(f"' {message}"))
 
 
-def _text(cell: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """The value as the user wrote it (stripped; empty -> null), for parsing and for messages."""
+def _text(col: Column, cell: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """The value as the user wrote it (stripped; empty -> null), for parsing and for messages.
+    Ids also lose invisible characters: an id of nothing visible is a missing id."""
     if dtype == pl.String:
-        text = cell.str.strip_chars()
+        text = visible(cell) if col.kind == IDENTIFIER else cell.str.strip_chars()
         return pl.when(text == "").then(None).otherwise(text)
     return cell.cast(pl.String)
 
@@ -180,15 +217,26 @@ def _value(col: Column, cell: pl.Expr, dtype: pl.DataType, text: pl.Expr) -> pl.
 def _checks(ent: Entity, columns: dict[str, str]) -> list[tuple[pl.Expr, pl.Expr]]:
     """Every row rule as (failed flag, reason text), over the staged _t_/_v_ columns."""
     checks = []
+    # A deletion (is_deleted true) needs only its key: the record it removes is gone anyway.
+    deleted = pl.col(_value_name(ent.column("is_deleted"))) if "is_deleted" in columns else None
+    kept = pl.lit(True) if deleted is None else ~deleted.fill_null(False)
     for col in ent.all_columns:
         if col.name not in columns:
-            continue  # a missing required column rejects the whole file before this
+            if col.required:  # only a file of deletions may leave it out (mapping)
+                message = f"{col.name}: required column missing (only deletions may leave it out)"
+                checks.append((kept, pl.lit(message)))
+            continue
         text, value = pl.col(_text_name(col)), pl.col(_value_name(col))
         missing = text.is_null()
         if col.required:
-            checks.append((missing, pl.lit(f"{col.name}: required value missing")))
+            needed = kept if col.name not in ent.key else pl.lit(True)
+            checks.append((missing & needed, pl.lit(f"{col.name}: required value missing")))
         invalid = f"is not {col.kind.expected}"
         checks.append((~missing & value.is_null(), _quoted(col.name, text, invalid)))
+        if col.kind in (TIMESTAMP, DATE):
+            outside = ~value.dt.year().is_between(FIRST_YEAR, LAST_YEAR)
+            message = f"is out of range (dates from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31)"
+            checks.append((outside, _quoted(col.name, text, message)))
         if col.domain:
             allowed = ", ".join(col.domain)
             outside = value.is_not_null() & ~value.is_in(list(col.domain))
