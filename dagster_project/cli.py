@@ -30,68 +30,16 @@ def _money(value) -> str:
 
 
 def print_kpis(settings: Settings) -> None:
+    from dagster_project.kpi_report import kpi_report
+
     con = connect_read_only(settings)
     try:
-        row = con.execute(
-            """
-            select as_of_date, total_revenue_usd, partner_sourced_revenue_usd,
-                   partner_influenced_revenue_usd, sourced_share, influenced_share,
-                   signed_partners, active_partners, activation_rate,
-                   median_days_to_first_deal, share_first_deal_under_90d,
-                   partners_waiting_past_90d, partner_nps
-            from marts.program_kpis
-            order by as_of_date desc
-            limit 1
-            """
-        ).fetchone()
+        lines = kpi_report(con)
     finally:
         con.close()
-    if row is None:
+    if lines is None:
         sys.exit("marts.program_kpis is empty")
-    (
-        as_of,
-        total,
-        sourced,
-        influenced,
-        sourced_share,
-        influenced_share,
-        signed,
-        active,
-        activation,
-        median_days,
-        under_90,
-        waiting,
-        nps,
-    ) = row
-    median_text = "n/a" if median_days is None else f"{median_days:g} days"
-    nps_text = "n/a" if nps is None else f"{nps:.0f}"
-    lines = [
-        ("total revenue", _money(total), ""),
-        (
-            "partner-sourced revenue",
-            _money(sourced),
-            f"share {_pct(sourced_share)} (target 20-30%)",
-        ),
-        (
-            "partner-influenced revenue",
-            _money(influenced),
-            f"share {_pct(influenced_share)} (target 40-50%)",
-        ),
-        (
-            "activation rate",
-            _pct(activation),
-            f"{active} of {signed} signed active (target >= 60%)",
-        ),
-        (
-            "median days to first deal",
-            median_text,
-            f"{_pct(under_90)} under 90 days, {waiting} waiting past 90 days (target < 90)",
-        ),
-        ("partner NPS", nps_text, "(target >= 50)"),
-    ]
-    print(f"\nPartner program as of {as_of} (trailing 365 days, reporting currency)")
-    for label, value, note in lines:
-        print(f"  {label:<27}{value:>18}   {note}")
+    print("\n" + "\n".join(lines))
     print(f"\nwarehouse: {settings.warehouse} (schema `marts`)")
 
 

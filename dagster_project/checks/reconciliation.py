@@ -13,11 +13,10 @@ What is checked, exactly:
   credited_revenue_usd exactly; no partner's credit is missing from either side.
 - kpis_add_up_to_lines: on each day X of program_kpis, recomputed from the won lines of
   fct_opportunity_partner closed in (X - trailing days, X] (unconverted lines left out):
-  total_revenue_usd is their revenue; partner_sourced_revenue_usd that of the sourced ones whose
-  sourcing event (fct_credit_trail, model `sourced`) is dated on or before X;
-  partner_influenced_revenue_usd that of the influenced ones whose partner link (the sourcing
-  event or the first counted touch in fct_line_touches, whichever is earlier) is dated on or
-  before X - the restated history of program_kpis. All to the cent.
+  total_revenue_usd is their revenue; partner_sourced_revenue_usd that of the lines sourced on X
+  and partner_influenced_revenue_usd that of the lines sourced or touched on X, by the restated
+  history (the periods of intermediate.int_line_sourcing_periods and int_line_touch_periods,
+  METRICS.md section 0). All to the cent.
 """
 
 from dataclasses import dataclass
@@ -153,45 +152,52 @@ RECONCILIATIONS = (
             from marts.fct_opportunity_partner
             where is_won and revenue_usd is not null
         ),
-        sourced_on as (
-            select opportunity_id, min(cast(touched_at as date)) as sourced_date
-            from marts.fct_credit_trail
-            where model = 'sourced'
-            group by opportunity_id
+        -- the days on which a line is sourced, and on which a touch counts toward it (history
+        -- restated: METRICS.md section 0)
+        sourcing_periods as (
+            select line_id as opportunity_id, valid_from, valid_to
+            from intermediate.int_line_sourcing_periods
         ),
-        first_touches as (
-            select opportunity_id, min(cast(touched_at as date)) as first_touch_date
-            from marts.fct_line_touches
-            where is_counted
-            group by opportunity_id
+        link_periods as (
+            select * from sourcing_periods
+            union all
+            select line_id as opportunity_id, counts_from as valid_from, counts_to as valid_to
+            from intermediate.int_line_touch_periods
         ),
-        linked as (
+        day_lines as (
+            select kpis.as_of_date, won.opportunity_id, won.revenue_usd
+            from marts.program_kpis as kpis
+            inner join won
+                on won.close_date > kpis.as_of_date - {trailing_days}
+                and won.close_date <= kpis.as_of_date
+        ),
+        day_lines_linked as (
             select
-                won.*,
-                sourced_on.sourced_date,
-                least(
-                    coalesce(sourced_on.sourced_date, first_touches.first_touch_date),
-                    coalesce(first_touches.first_touch_date, sourced_on.sourced_date)
-                ) as linked_date
-            from won
-            left join sourced_on on won.opportunity_id = sourced_on.opportunity_id
-            left join first_touches on won.opportunity_id = first_touches.opportunity_id
+                day_lines.*,
+                exists (
+                    select 1 from sourcing_periods
+                    where sourcing_periods.opportunity_id = day_lines.opportunity_id
+                        and day_lines.as_of_date between sourcing_periods.valid_from
+                        and sourcing_periods.valid_to
+                ) as is_sourced_on_day,
+                exists (
+                    select 1 from link_periods
+                    where link_periods.opportunity_id = day_lines.opportunity_id
+                        and day_lines.as_of_date between link_periods.valid_from
+                        and link_periods.valid_to
+                ) as is_influenced_on_day
+            from day_lines
         ),
         expected as (
             select
                 kpis.as_of_date,
-                coalesce(sum(linked.revenue_usd), 0) as total_revenue_usd,
-                coalesce(sum(case
-                    when linked.is_sourced and linked.sourced_date <= kpis.as_of_date
-                        then linked.revenue_usd
-                end), 0) as partner_sourced_revenue_usd,
-                coalesce(sum(case
-                    when linked.linked_date <= kpis.as_of_date then linked.revenue_usd
-                end), 0) as partner_influenced_revenue_usd
+                coalesce(sum(lines.revenue_usd), 0) as total_revenue_usd,
+                coalesce(sum(case when lines.is_sourced_on_day then lines.revenue_usd end), 0)
+                    as partner_sourced_revenue_usd,
+                coalesce(sum(case when lines.is_influenced_on_day then lines.revenue_usd end), 0)
+                    as partner_influenced_revenue_usd
             from marts.program_kpis as kpis
-            left join linked
-                on linked.close_date > kpis.as_of_date - {trailing_days}
-                and linked.close_date <= kpis.as_of_date
+            left join day_lines_linked as lines on kpis.as_of_date = lines.as_of_date
             group by kpis.as_of_date
         )
         select
