@@ -49,7 +49,7 @@ def make_referrals(
     # Other referrals: existing customers, new prospects and free-mail addresses.
     m = n_other
     referred_t = times_on(rng, rng.integers(clock.start_day - 60, clock.end_day + 1, m))
-    who = pick(rng, ("account", "prospect", "free_mail"), (45, 35, 20), m)
+    who = pick(rng, ("account", "prospect", "free_mail"), (30, 45, 25), m)
     acct = rng.integers(0, len(accounts.created_t), m)
     prospect = pl.Series(
         np.char.lower(np.array(WORDS_A)[rng.integers(0, len(WORDS_A), m)])
@@ -68,7 +68,12 @@ def make_referrals(
     domain_raw = pl.select(
         pl.when(known).then(accounts.domain_raw.gather(acct)).otherwise(domain)
     ).to_series()
-    status = pick(rng, ("converted", "rejected", "pending"), (35, 20, 45), m)
+    # Referring an existing customer rarely converts.
+    status = np.where(
+        who == "account",
+        pick(rng, ("converted", "rejected", "pending"), (12, 38, 50), m),
+        pick(rng, ("converted", "rejected", "pending"), (35, 20, 45), m),
+    )
     outcome_t = times_on(
         rng,
         referred_t // DAY
@@ -83,11 +88,14 @@ def make_referrals(
             "domain_raw": domain_raw,
         }
     )
-    refs = pl.concat([sourcing, other], how="diagonal_relaxed").filter(
+    quick = _quick_starts(rng, clock, opps, accounts, picker)
+    refs = pl.concat([sourcing, other, quick], how="diagonal_relaxed").filter(
         pl.col("domain").is_not_null()
     )
     k = refs.height
     partner = picker(rng, refs["referred_t"].to_numpy())
+    fixed = refs["partner"].fill_null(-1).to_numpy()
+    partner = np.where(fixed >= 0, fixed, partner)
     by_email = rng.random(k) < 0.8
     local = (
         np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), k)]
@@ -137,4 +145,37 @@ def make_referrals(
     # Currency is known once the referral converts.
     return versions.with_columns(
         currency=pl.when(pl.col("status") == "converted").then(pl.col("currency"))
+    )
+
+
+def _quick_starts(
+    rng: np.random.Generator,
+    clock: Clock,
+    opps: Opportunities,
+    accounts: Accounts,
+    picker: Picker,
+) -> pl.DataFrame:
+    """Half of the partners signed during the history refer, days after signing, a customer
+    whose deal then closes won within 15-80 days: their first deal comes early."""
+    won = np.flatnonzero(opps.won)
+    won = won[np.argsort(opps.close_t[won], kind="stable")]
+    close_t = opps.close_t[won]
+    new = (picker.signed_t >= clock.start_day * DAY) & (rng.random(len(picker.idx)) < 0.5)
+    partner, signed_t = picker.idx[new], picker.signed_t[new]
+    lo = np.searchsorted(close_t, signed_t + 15 * DAY)
+    hi = np.searchsorted(close_t, signed_t + 80 * DAY)
+    has = hi > lo
+    partner, signed_t, lo, hi = partner[has], signed_t[has], lo[has], hi[has]
+    opp = won[lo + np.floor(rng.random(len(lo)) * (hi - lo)).astype(np.int64)]
+    referred_t = times_on(rng, signed_t // DAY + rng.integers(1, 4, len(opp)))
+    converted_t = times_on(rng, referred_t // DAY + rng.integers(2, 6, len(opp)))
+    return pl.DataFrame(
+        {
+            "referred_t": referred_t,
+            "outcome_t": converted_t,
+            "status": np.full(len(opp), "converted"),
+            "domain": accounts.domain.gather(opps.account[opp]),
+            "domain_raw": accounts.domain_raw.gather(opps.account[opp]),
+            "partner": partner,
+        }
     )

@@ -245,14 +245,16 @@ def make_opportunities(
     close_t = np.where(stale, (clock.end_day + 10_000) * DAY, close_t)
     closed = close_t <= clock.end_t
 
-    registered = rng.random(n) < 0.15
-    referred = rng.random(n) < 0.07
+    registered = rng.random(n) < 0.20
+    referred = rng.random(n) < 0.045
     via_marketplace = rng.random(n) < 0.06
-    co_sold = rng.random(n) < 0.18
+    co_sold = rng.random(n) < 0.20
     partnered = registered | referred | via_marketplace | co_sold
     won = closed & (rng.random(n) < np.where(partnered, 0.45, 0.27))
 
-    dollars = np.clip(rng.lognormal(np.log(22_000), 0.95, n), 1_500, 900_000)
+    # Affiliates refer small deals; co-sold deals with an alliance are the big ones.
+    size = np.where(referred & ~registered & ~co_sold, 0.15, 1.0) * np.where(co_sold, 1.6, 1.0)
+    dollars = np.clip(rng.lognormal(np.log(22_000), 0.95, n) * size, 1_500, 900_000)
     dollars = np.where(rng.random(n) < 0.7, np.round(dollars, -2), np.round(dollars, 2))
     amount = round_cents(dollars * 100)
     reshaped = rng.random(n) < 0.3

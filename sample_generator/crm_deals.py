@@ -62,14 +62,17 @@ def make_registrations(
     accounts: Accounts,
     picker: Picker,
 ) -> pl.DataFrame:
-    # Registrations behind opportunities: mostly shortly before or after creation, some late.
+    # Registrations behind opportunities: mostly shortly before or after creation, some late,
+    # a few so early that their protection lapsed before the opportunity existed.
     o = np.flatnonzero(opps.registered)
     r = rng.random(len(o))
     offset = np.where(
-        r < 0.7,
+        r < 0.67,
         rng.uniform(-20, 3, len(o)),
-        np.where(r < 0.9, rng.uniform(3, 14, len(o)), rng.uniform(15, 60, len(o))),
+        np.where(r < 0.87, rng.uniform(3, 14, len(o)), rng.uniform(15, 60, len(o))),
     )
+    stale = r >= 0.97
+    offset = np.where(stale, rng.uniform(-240, -110, len(o)), offset)
     reg_day = np.floor((opps.created_t[o] + offset * DAY) / DAY).astype(np.int64)
     reg_t = times_on(rng, reg_day)
     acct = opps.account[o]
@@ -81,8 +84,14 @@ def make_registrations(
             "opp_t": opps.created_t[o],
             "account_id": optional(acct + 1, by_id),
             "customer_domain": optional(accounts.domain_raw.gather(acct), ~by_id),
-            "outcome": pick(rng, ("approved", "rejected", "expired"), (85, 10, 5), len(o)),
-            "expires": rng.random(len(o)) < 0.3,
+            "outcome": np.where(
+                stale,
+                "approved",
+                pick(rng, ("approved", "rejected", "expired"), (85, 10, 5), len(o)),
+            ),
+            "expires": (rng.random(len(o)) < 0.3) | stale,
+            # The CRM marks some lapsed registrations expired even when they named a deal.
+            "marked_expired": rng.random(len(o)) < 0.5,
         }
     )
     # Registrations naming only a customer: an account (by id or domain) or a new prospect.
@@ -112,6 +121,7 @@ def make_registrations(
             "customer_domain": optional(domain, ~by_id),
             "outcome": pick(rng, ("approved", "rejected", "expired"), (60, 20, 20), m),
             "expires": rng.random(m) < 0.6,
+            "marked_expired": np.ones(m, dtype=bool),
         }
     )
     regs = pl.concat([sourced, without], how="diagonal_relaxed")
@@ -165,8 +175,9 @@ def make_registrations(
             ),
             regs.filter(lapsing).select(
                 state(
-                    # Approved and linked to a deal: the protection lapses, the approval stays.
-                    pl.when(pl.col("approved") & pl.col("opp").is_not_null())
+                    # Approved and linked to a deal: the protection lapses, the approval stays;
+                    # the status reads approved or expired (approved_at kept either way).
+                    pl.when(pl.col("approved") & ~pl.col("marked_expired"))
                     .then(pl.lit("approved"))
                     .otherwise(pl.lit("expired")),
                     pl.max_horizontal("expiry_t", "link_t"),

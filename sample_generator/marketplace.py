@@ -22,7 +22,7 @@ def make_transactions(
     # Transactions of won opportunities sold through a marketplace: billed after the close.
     o = np.flatnonzero(opps.via_marketplace & opps.won)
     installments = np.where(rng.random(len(o)) < 0.65, 1, rng.integers(2, 5, len(o)))
-    reseller = np.where(rng.random(len(o)) < 0.3, resellers(rng, opps.close_t[o]), -1)
+    reseller = np.where(rng.random(len(o)) < 0.5, resellers(rng, opps.close_t[o]), -1)
     has_offer = opps.offer.gather(o).is_not_null().to_numpy()
     link = np.where(
         has_offer,
@@ -151,7 +151,8 @@ def make_installs(
     installed_t = np.sort(times_on(rng, rng.integers(clock.start_day - 90, clock.end_day + 1, n)))
     partner = picker(rng, installed_t)
     acct = existing(rng, accounts.created_t, installed_t)
-    who = pick(rng, ("account_id", "domain", "unknown"), (65, 28, 7), n)
+    # Many installers are not (yet) CRM customers.
+    who = pick(rng, ("account_id", "domain", "unknown"), (50, 25, 25), n)
     who = np.where(acct < 0, "unknown", who)
     unknown = _unknown_domains(rng, n, "-labs.io")
     uninstalled = rng.random(n) < 0.2

@@ -7,7 +7,7 @@ import polars as pl
 
 from sample_generator.clock import DAY, Clock, optional, pick, round_cents, times_on
 from sample_generator.crm import Campaigns
-from sample_generator.partners import Picker
+from sample_generator.partners import Partners, Picker
 
 
 def make_fund_requests(
@@ -16,19 +16,34 @@ def make_fund_requests(
     n: int,
     campaigns: Campaigns,
     picker: Picker,
+    partners: Partners,
 ) -> pl.DataFrame:
+    # The takers' requests come last: one to three each in the past year, without a campaign,
+    # approved and claimed (they spend the money and give nothing back).
+    takers = np.repeat(np.flatnonzero(partners.taker), rng.integers(1, 4, partners.taker.sum()))
+    m = len(takers)
+    is_taker = np.arange(n + m) >= n
     n_campaigns = len(campaigns.start_t)
-    with_campaign = rng.random(n) < 0.8
-    campaign = np.where(with_campaign, rng.integers(0, n_campaigns, n), -1)
+    with_campaign = (rng.random(n + m) < 0.8) & ~is_taker
+    campaign = np.where(with_campaign, rng.integers(0, n_campaigns, n + m), -1)
     c = np.maximum(campaign, 0)
     requested_t = np.where(
         with_campaign,
-        times_on(rng, campaigns.start_t[c] // DAY + rng.integers(0, 8, n)),
-        times_on(rng, rng.integers(clock.start_day, clock.end_day + 1, n)),
+        times_on(rng, campaigns.start_t[c] // DAY + rng.integers(0, 8, n + m)),
+        times_on(
+            rng,
+            np.where(
+                is_taker,
+                rng.integers(clock.end_day - 330, clock.end_day - 100, n + m),
+                rng.integers(clock.start_day, clock.end_day + 1, n + m),
+            ),
+        ),
     )
     drawn = picker(rng, requested_t)
     own = with_campaign & (campaigns.partner[c] >= 0)  # partner-run campaign: its partner asks
     partner = np.where(own, campaigns.partner[c], drawn)
+    partner[n:] = takers
+    n = n + m
     requested = round_cents(
         np.clip(np.round(rng.lognormal(np.log(12_000), 0.7, n), -2), 1_000, 100_000) * 100
     )
@@ -38,10 +53,14 @@ def make_fund_requests(
         round_cents(np.round(requested * rng.uniform(0.5, 0.95, n), -4)),
     )
     decided_t = requested_t + rng.integers(2, 20, n) * DAY
-    outcome = pick(rng, ("approved", "rejected", "pending"), (84, 12, 4), n)
+    outcome = np.where(
+        is_taker, "approved", pick(rng, ("approved", "rejected", "pending"), (84, 12, 4), n)
+    )
     after = np.where(with_campaign, np.maximum(campaigns.end_t[c], decided_t), decided_t + 30 * DAY)
     claimed_t = times_on(rng, after // DAY + rng.integers(5, 40, n))
-    fate = pick(rng, ("claimed", "cancelled", "open"), (80, 8, 12), n)
+    fate = np.where(
+        is_taker, "claimed", pick(rng, ("claimed", "cancelled", "open"), (80, 8, 12), n)
+    )
     base = pl.DataFrame(
         {
             "request_id": np.arange(1, n + 1),

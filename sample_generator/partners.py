@@ -38,6 +38,14 @@ MANAGERS = (
     "Robin Kowalski",
 )
 REGIONS = ("NA", "EMEA", "APAC", "LATAM")
+# Per type (PARTNER_TYPES order): the mean strategic_value_score in hundredths -- technology and
+# strategic alliances mostly at or above the program's 1.15, the others mostly below -- and the
+# share of partners that went quiet (a long tail of idle affiliates; few idle alliances).
+SCORE_MEANS = (130, 96, 98, 130, 100)
+DORMANT_SHARES = (0.25, 0.40, 0.08, 0.08, 0.15)
+# Signed partners that only take: they get MDF and do nothing else (weight 0 in every picker).
+TAKER_SHARE = 0.02
+TAKER_TYPES = ("reseller", "strategic_alliance", "technology", "oem")
 
 
 def _quotas(n: int, shares: tuple[float, ...]) -> np.ndarray:
@@ -59,7 +67,8 @@ class Partners:
     type_code: np.ndarray  # index into PARTNER_TYPES
     created_t: np.ndarray
     signed_t: np.ndarray  # -1: a prospect, never signed
-    weight: np.ndarray  # how active the partner is
+    weight: np.ndarray  # how active the partner is (0: a taker, drawn by no picker)
+    taker: np.ndarray  # only takes: MDF, nothing given (mdf.py)
     score: np.ndarray  # strategic_value_score in hundredths; -1: none
     name: np.ndarray
     region: np.ndarray
@@ -73,11 +82,12 @@ class Partners:
 
 
 class Picker:
-    """Draws partners, weighted by activity and type affinity, among those signed at a time."""
+    """Draws partners, weighted by activity and type affinity, among those signed at a time.
+    `focus` above 1 favours the most active partners more (the program invests in its best)."""
 
-    def __init__(self, partners: Partners, affinity: dict[str, float]):
+    def __init__(self, partners: Partners, affinity: dict[str, float], focus: float = 1.0):
         per_type = np.array([affinity.get(t, 0.0) for t in PARTNER_TYPES])
-        weight = partners.weight * per_type[partners.type_code]
+        weight = partners.weight**focus * per_type[partners.type_code]
         ok = (weight > 0) & (partners.signed_t >= 0) & ~partners.is_marketplace
         idx = np.flatnonzero(ok)
         order = np.argsort(partners.signed_t[idx], kind="stable")
@@ -104,7 +114,7 @@ def make_partners(rng: np.random.Generator, clock: Clock, n: int) -> Partners:
     type_code = rng.permutation(np.repeat(np.arange(len(PARTNER_TYPES)), _quotas(n, TYPE_SHARES)))
     u = rng.random(n)
     prospect = u < 0.07
-    early = (u >= 0.07) & (u < 0.37)  # signed before the two years began
+    early = (u >= 0.07) & (u < 0.60)  # signed before the two years began (a mature program)
     signed_day = np.where(
         early, rng.integers(start - 540, start, n), rng.integers(start, end - 3, n)
     )
@@ -113,12 +123,21 @@ def make_partners(rng: np.random.Generator, clock: Clock, n: int) -> Partners:
         prospect, rng.integers(start - 200, end, n), signed_day - rng.integers(10, 150, n)
     )
     created_t = times_on(rng, created_day)
-    weight = rng.lognormal(0.0, 1.1, n) * np.where(rng.random(n) < 0.25, 0.03, 1.0)
-    score = np.clip(np.round(rng.normal(112, 17, n)), 80, 150).astype(np.int64)
+    dormant = rng.random(n) < np.asarray(DORMANT_SHARES)[type_code]
+    weight = rng.lognormal(0.0, 0.6, n) * np.where(dormant, 0.03, 1.0)
+    taker_type = np.isin(type_code, [PARTNER_TYPES.index(t) for t in TAKER_TYPES])
+    long_signed = ~prospect & (signed_day < end - 300)
+    candidates = np.flatnonzero(taker_type & long_signed)
+    n_takers = min(len(candidates), max(1, round(TAKER_SHARE * n)))
+    taker = np.zeros(n, dtype=bool)
+    taker[rng.choice(candidates, size=n_takers, replace=False)] = True
+    weight[taker] = 0.0
+    mean = np.asarray(SCORE_MEANS)[type_code]
+    score = np.clip(np.round(rng.normal(mean, 10, n)), 80, 150).astype(np.int64)
     r = rng.random(n)
     score[r < 0.005] = 60  # outside 0.8-1.5: clamped where used
     score[(r >= 0.005) & (r < 0.01)] = 175
-    score[r > 0.92] = -1
+    score[r > 0.95] = -1
     suffixes = np.array(TYPE_SUFFIXES)[type_code, rng.integers(0, 4, n)]
     name = (
         np.array(WORDS_A)[rng.integers(0, len(WORDS_A), n)]
@@ -139,6 +158,7 @@ def make_partners(rng: np.random.Generator, clock: Clock, n: int) -> Partners:
         created_t=np.append(created_t, (start - 400) * DAY + 10 * HOUR),
         signed_t=np.append(signed_t, (start - 365) * DAY + 10 * HOUR),
         weight=np.append(weight, 0.0),
+        taker=np.append(taker, False),
         score=np.append(score, 100),
         name=np.append(name, "AWS Marketplace"),
         region=np.append(region, "NA"),

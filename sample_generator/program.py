@@ -26,7 +26,7 @@ BASE_COUNTS = {
     "accounts": 3_000,
     "opportunities": 6_000,
     "campaigns": 120,
-    "fund_requests": 150,
+    "fund_requests": 220,
     "registrations_without_opportunity": 300,
     "referrals_not_sourcing": 1_200,
     "marketplace_only": 300,
@@ -35,15 +35,18 @@ BASE_COUNTS = {
 
 # Which partner types do what, and how much (multiplies each partner's activity weight).
 AFFINITY = {
-    "registration": {"reseller": 0.55, "oem": 0.15, "strategic_alliance": 0.15, "technology": 0.15},
-    "co_sell": {"strategic_alliance": 0.35, "technology": 0.30, "reseller": 0.20, "oem": 0.15},
-    "referral": {"affiliate": 0.90, "technology": 0.10},
+    "registration": {"reseller": 0.58, "oem": 0.30, "strategic_alliance": 0.08, "technology": 0.04},
+    "co_sell": {"strategic_alliance": 0.78, "technology": 0.04, "reseller": 0.12, "oem": 0.06},
+    "referral": {"affiliate": 0.94, "technology": 0.06},
     "install": {"technology": 1.0},
-    "mdf": {"reseller": 0.40, "strategic_alliance": 0.25, "oem": 0.15, "technology": 0.20},
+    "mdf": {"reseller": 0.45, "strategic_alliance": 0.30, "oem": 0.15, "technology": 0.10},
     "marketplace_reseller": {"reseller": 1.0},
     "account_owner": {"reseller": 0.6, "oem": 0.2, "strategic_alliance": 0.2},
-    "campaign": {"reseller": 0.4, "strategic_alliance": 0.3, "oem": 0.1, "technology": 0.2},
+    "campaign": {"reseller": 0.45, "strategic_alliance": 0.3, "oem": 0.15, "technology": 0.1},
 }
+
+# Funds and joint campaigns go mostly to the partners that bring the most (weight ** focus).
+FOCUS = {"mdf": 2.0, "campaign": 2.0}
 
 
 def _count(name: str, scale: float, minimum: int = 2) -> int:
@@ -101,7 +104,7 @@ def generate(
         say(f"{qualified}: {rows[qualified]:,} rows")
 
     def picker(kind: str) -> Picker:
-        return Picker(partners, AFFINITY[kind])
+        return Picker(partners, AFFINITY[kind], focus=FOCUS.get(kind, 1.0))
 
     accounts, versions = make_accounts(
         section_rng(seed, "accounts"), clock, _count("accounts", scale, 20), picker("account_owner")
@@ -180,6 +183,7 @@ def generate(
             _count("fund_requests", scale),
             campaigns,
             picker("mdf"),
+            partners,
         ),
     )
     versions = partner_versions(section_rng(seed, "partner_versions"), clock, partners)

@@ -34,7 +34,7 @@ BUNDLED = PROJECT_ROOT / "data" / "landing"
 # `_digest`). The constant pins the generator itself: regenerating data/landing after a change to
 # the generator would keep the two in step, but not this.
 BUNDLED_ARGS = {"scale": 1.0, "seed": 7, "end_date": date(2026, 11, 27), "years": 2.0}
-BUNDLED_SHA256 = "d924f8c6ac365b83b884654ff2a61df9dfb65780a5e10bf9da953415360078a4"
+BUNDLED_SHA256 = "3e5d1085890b89ad0109ed6c11850f00cadc13d309e55481d2ec86fe862bcb70"
 SMALL = 0.05
 BY_NAME = {e.qualified_name: e for e in ENTITIES}
 # LANDING.md's default free-mail seed list.
@@ -314,6 +314,28 @@ def test_touches_and_registrations(full_data):
     assert no_opp["customer_domain"].drop_nulls().len() > 0
     assert regs["expires_at"].drop_nulls().len() > 0
     assert regs["expires_at"].null_count() > 0
+
+
+def test_registrations_that_lapsed_or_expired_after_approval(full_data):
+    regs = _latest(full_data["crm/deal_registrations"], "registration_id")
+    opps = _latest(full_data["crm/opportunities"], "opportunity_id")
+    named = regs.join(opps.select("opportunity_id", "created_at"), on="opportunity_id")
+    lapsed = named.filter(
+        pl.col("expires_at").str.slice(0, 10) < pl.col("created_at").str.slice(0, 10)
+    )
+    assert 5 <= lapsed.height <= 100  # protection over before the deal existed
+    expired = regs.filter((pl.col("status") == "expired") & pl.col("approved_at").is_not_null())
+    assert expired.filter(pl.col("opportunity_id").is_not_null()).height > 0
+    assert expired.filter(pl.col("opportunity_id").is_null()).height > 0
+
+
+def test_co_selling_is_mostly_alliances(full_data):
+    touches = _latest(full_data["crm/partner_touches"], "touch_id")
+    partners = _latest(full_data["crm/partners"], "partner_id")
+    co_sell = touches.filter(pl.col("touch_kind") == "co_sell").join(
+        partners.select("partner_id", "partner_type"), on="partner_id"
+    )
+    assert (co_sell["partner_type"] == "strategic_alliance").mean() > 0.5
 
 
 def test_referrals(full_data):
