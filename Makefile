@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test lint format dev docs clean
+.PHONY: setup run test lint format dev docs dashboard notebooks clean
 
 setup:  ## install the locked dependencies and prepare the dbt manifest
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -35,6 +35,12 @@ dev: setup  ## the Dagster UI on http://127.0.0.1:3000 (schedules and sensors ru
 
 docs: setup  ## dbt docs for the marts on http://127.0.0.1:8080
 	cd dbt && $(UV) run dbt docs generate --profiles-dir . && $(UV) run dbt docs serve --profiles-dir .
+
+dashboard: setup  ## the dashboard on http://127.0.0.1:8501, reading PARTNER_WAREHOUSE read-only
+	$(UV) run partner dashboard
+
+notebooks: setup  ## Jupyter on the analyst notebooks (notebooks/*.ipynb)
+	$(UV) run jupyter notebook --ip 127.0.0.1 --notebook-dir notebooks
 
 clean:
 	rm -rf dbt/target dbt/logs .pytest_cache .ruff_cache

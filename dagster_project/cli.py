@@ -1,5 +1,5 @@
 """The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner sql`,
-`partner generate`. Each is a thin call into the modules that do the work."""
+`partner generate`, `partner dashboard`. Each is a thin call into the modules that do the work."""
 
 from __future__ import annotations
 
@@ -124,6 +124,20 @@ def run_sql(settings: Settings, query: str) -> None:
         con.close()
 
 
+def serve_dashboard(settings: Settings, host: str, port: int) -> None:
+    """Streamlit in this process's place, reading the same warehouse as the other commands."""
+    import os
+
+    from dagster_project.settings import PROJECT_ROOT
+
+    os.environ["PARTNER_WAREHOUSE"] = str(settings.warehouse)
+    app = PROJECT_ROOT / "dashboard" / "app.py"
+    print(f"dashboard on http://{host}:{port} reading {settings.warehouse}")
+    streamlit = [sys.executable, "-m", "streamlit", "run", str(app)]
+    options = ["--server.headless", "true", "--server.address", host, "--server.port", str(port)]
+    os.execv(sys.executable, [*streamlit, *options, "--browser.gatherUsageStats", "false"])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="partner", description=__doc__)
     parser.add_argument(
@@ -139,6 +153,11 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("audit", help="print the load log, rejected files and quarantined rows")
     sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
     sql.add_argument("query")
+    dashboard = commands.add_parser("dashboard", help="serve the dashboard (Streamlit)")
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
+    dashboard.add_argument("--port", type=int, default=8501)
     generate = commands.add_parser("generate", help="write a generated sample landing folder")
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
@@ -182,6 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         print_audit(settings)
     elif args.command == "sql":
         run_sql(settings, args.query)
+    elif args.command == "dashboard":
+        serve_dashboard(settings, args.host, args.port)
     elif args.command == "generate":
         # The generator is not part of the pipeline: imported only when asked for.
         from sample_generator import generate as generate_sample
