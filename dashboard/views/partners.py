@@ -131,13 +131,19 @@ def partner_page(partner: pd.Series, as_of) -> None:
     if deals.empty:
         st.caption("No influenced deals.")
         return
+    # one row a deal (open deals have no close date: kept, so not a pivot index)
     credit = deals.pivot_table(
-        index=["opportunity_id", "close_date", "is_won", "revenue_usd", "sourced_by_partner"],
+        index="opportunity_id",
         columns="model",
         values="credited_revenue_usd",
         aggfunc="sum",
         fill_value=0,
-    ).reset_index()
+    )
+    details = ["opportunity_id", "close_date", "is_won", "revenue_usd", "sourced_by_partner"]
+    credit = (
+        deals[details].drop_duplicates("opportunity_id").set_index("opportunity_id").join(credit)
+    )
+    credit = credit.reset_index()
     st.dataframe(credit.sort_values("close_date", ascending=False), hide_index=True)
 
 
