@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test lint format dev docs dashboard notebooks clean
+.PHONY: setup run test lint format dev docs docs-generate dashboard notebooks clean
 
 setup:  ## install the locked dependencies and prepare the dbt manifest
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -34,7 +34,16 @@ dev: setup  ## the Dagster UI on http://127.0.0.1:3000 (schedules and sensors ru
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(UV) run dagster dev -m dagster_project.definitions
 
 docs: setup  ## dbt docs for the marts on http://127.0.0.1:8080
-	cd dbt && $(UV) run dbt docs generate --profiles-dir . && $(UV) run dbt docs serve --profiles-dir .
+	$(MAKE) --no-print-directory docs-generate
+	cd dbt && $(UV) run dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8080
+
+# dbt opens its warehouse read-write, which would lock every reader out of the served file:
+# the docs are generated against a temporary copy of it (or an empty file before the first run).
+docs-generate:
+	@copy=$$(mktemp -d) && trap 'rm -rf "$$copy"' EXIT && \
+	served=$$($(UV) run python -c 'from dagster_project.settings import Settings; print(Settings.from_env().warehouse)') && \
+	if [ -f "$$served" ]; then cp "$$served" "$$copy/docs.duckdb"; fi && \
+	cd dbt && PARTNER_WAREHOUSE="$$copy/docs.duckdb" $(UV) run dbt docs generate --profiles-dir .
 
 dashboard: setup  ## the dashboard on http://127.0.0.1:8501, reading PARTNER_WAREHOUSE read-only
 	$(UV) run partner dashboard

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
+import duckdb
+
+from dagster_project.readers import connect_marts, to_people_csv
 from dagster_project.settings import Settings
 
 
 def connect_read_only(settings: Settings):
-    import duckdb
-
-    if not settings.warehouse.exists():
-        sys.exit(f"no warehouse at {settings.warehouse}: run `partner run` first")
-    return duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return connect_marts(settings)
+    except FileNotFoundError as err:
+        sys.exit(str(err))
 
 
 def _pct(value: float | None) -> str:
@@ -93,6 +96,20 @@ def print_kpis(settings: Settings) -> None:
 
 
 def print_audit(settings: Settings) -> None:
+    from dagster_project.run_report import problem_lines, unpublished_report
+
+    report = unpublished_report(settings)
+    if report is not None:
+        # the last run failed: its build file and audit tables are gone, its report is not
+        print(
+            f"The last run (as of {report['as_of']}) did not publish a warehouse. What it found "
+            f"in {report['landing_dir']} (a later run reads these files again):"
+        )
+        for line in problem_lines(report["files"]) or ["no file rejected, no row quarantined"]:
+            print(f"  {line}")
+        if not settings.warehouse.exists():
+            return
+        print(f"\nThe served warehouse {settings.warehouse}:")
     con = connect_read_only(settings)
     try:
         rows = con.execute(
@@ -116,10 +133,20 @@ def print_audit(settings: Settings) -> None:
         con.close()
 
 
-def run_sql(settings: Settings, query: str) -> None:
+def run_sql(settings: Settings, query: str, as_csv: bool = False) -> None:
+    """Print the result (as CSV for a spreadsheet with `as_csv`); a failing query prints DuckDB's
+    message in one line and exits non-zero."""
     con = connect_read_only(settings)
     try:
-        print(con.sql(query))
+        result = con.sql(query)
+        if result is None:  # a statement with no result prints nothing
+            return
+        if as_csv:
+            print(to_people_csv(result.pl()), end="")
+        else:
+            print(result)
+    except duckdb.Error as err:
+        sys.exit(str(err).strip().splitlines()[0])
     finally:
         con.close()
 
@@ -151,8 +178,12 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("run", help="run the nightly job, then print the headline KPIs")
     commands.add_parser("kpis", help="print the headline KPIs of the served warehouse")
     commands.add_parser("audit", help="print the load log, rejected files and quarantined rows")
+    commands.add_parser(
+        "restore-previous", help="undo the last publish: put <warehouse>.previous back in place"
+    )
     sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
     sql.add_argument("query")
+    sql.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
     dashboard = commands.add_parser("dashboard", help="serve the dashboard (Streamlit)")
     dashboard.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
@@ -183,12 +214,20 @@ def main(argv: list[str] | None = None) -> None:
             )
         from dagster_project.dbt import DbtManifestMissing
         from dagster_project.jobs import run_nightly
+        from dagster_project.run_lock import RunRefused
+        from dagster_project.run_report import as_of_warnings, read_report, summary
 
         print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
+        for warning in as_of_warnings(settings):
+            print(f"warning: {warning}")
+        started = time.time()
         try:
             succeeded = run_nightly(settings)
-        except DbtManifestMissing as err:
+        except (DbtManifestMissing, RunRefused) as err:
             sys.exit(str(err))
+        report = read_report(settings, written_since=started)
+        if report is not None:
+            print(summary(report["files"]))
         if not succeeded:
             sys.exit(
                 "the nightly run failed; the last good warehouse is unchanged. "
@@ -199,8 +238,16 @@ def main(argv: list[str] | None = None) -> None:
         print_kpis(settings)
     elif args.command == "audit":
         print_audit(settings)
+    elif args.command == "restore-previous":
+        from dagster_project.publish import restore_previous
+        from dagster_project.run_lock import RunRefused
+
+        try:
+            print(restore_previous(settings.warehouse))
+        except RunRefused as err:
+            sys.exit(str(err))
     elif args.command == "sql":
-        run_sql(settings, args.query)
+        run_sql(settings, args.query, as_csv=args.csv)
     elif args.command == "dashboard":
         serve_dashboard(settings, args.host, args.port)
     elif args.command == "generate":

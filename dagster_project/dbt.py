@@ -6,10 +6,12 @@ Importing this module reads nothing: `partner_dbt_assets` is built on first use 
 definitions load), and a missing manifest then says to run `make setup`.
 """
 
+import contextlib
 import functools
 import json
+import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +40,38 @@ def dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     return project
 
 
+# The file dbt builds into, read by dbt/profiles.yml. A path goes to dbt in the environment, never
+# in --vars: dbt renders Jinja inside a var's value (a folder named `{{ x }}` would break the run)
+# but not inside an environment variable's value.
+BUILD_FILE_ENV = "PARTNER_BUILD_FILE"
+
+
 def dbt_build_args(settings: Settings) -> list[str]:
-    """The `dbt build` command line of a run: its as-of date, into its build file."""
-    dbt_vars = {"as_of": settings.as_of.isoformat(), "warehouse_path": str(settings.build_path)}
+    """The `dbt build` command line of a run: its as-of date (its build file: `dbt_build_env`)."""
+    dbt_vars = {"as_of": settings.as_of.isoformat()}
     # unit tests pin the SQL's logic; the test suite runs them, the nightly run need not
     return ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+
+
+def dbt_build_env(settings: Settings) -> dict[str, str]:
+    """The environment variables dbt of a run needs: the file it builds into."""
+    return {BUILD_FILE_ENV: str(settings.build_path)}
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` set in os.environ meanwhile: dagster-dbt hands dbt a copy of os.environ when it
+    starts the dbt process (steps run one at a time, in one process: nothing else sees them)."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class PartnerDbtTranslator(DagsterDbtTranslator):
@@ -68,7 +97,9 @@ def _partner_dbt_assets() -> dg.AssetsDefinition:
     def partner_dbt_assets(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
     ):
-        invocation = dbt.cli(dbt_build_args(partner.settings()), context=context)
+        settings = partner.settings()
+        with _environment(dbt_build_env(settings)):
+            invocation = dbt.cli(dbt_build_args(settings), context=context)
         try:
             yield from invocation.stream()
         finally:

@@ -2,11 +2,12 @@
 
 import dagster as dg
 
+from dagster_project.checks.core import core_checks
 from dagster_project.checks.marts import gx_checks
 from dagster_project.dbt import dbt_resource, partner_dbt_assets
 from dagster_project.ingest.assets import export_specs, ingest_assets
 from dagster_project.jobs import new_export_sensor, nightly_job, nightly_schedule
-from dagster_project.publish import published_warehouse, warehouse_build
+from dagster_project.publish import published_warehouse, run_lock, warehouse_build
 from dagster_project.resources import PartnerSettings
 
 defs = dg.Definitions(
@@ -17,9 +18,9 @@ defs = dg.Definitions(
         partner_dbt_assets,
         published_warehouse,
     ],
-    asset_checks=gx_checks,
+    asset_checks=[*gx_checks, *core_checks],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[new_export_sensor],
-    resources={"dbt": dbt_resource(), "partner": PartnerSettings()},
+    resources={"dbt": dbt_resource(), "partner": PartnerSettings(), "run_lock": run_lock},
 )

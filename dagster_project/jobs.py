@@ -59,12 +59,34 @@ def new_export_sensor(context: dg.SensorEvaluationContext):
 
 def run_nightly(settings: Settings, definitions: dg.Definitions | None = None) -> bool:
     """Run the nightly job in this process on `settings`; True when it succeeded.
-    `definitions` defaults to the project's (tests pass variants)."""
+    `definitions` defaults to the project's (tests pass variants).
+
+    Raises RunRefused (one line to show) when the warehouse path is unusable or another run holds
+    the warehouse longer than PARTNER_LOCK_WAIT_SECONDS. A failed or interrupted run leaves no
+    build file; SIGTERM ends the run like Ctrl-C, and Dagster passes the interrupt on to dbt."""
     if definitions is None:
         from dagster_project.definitions import defs as definitions  # it imports this module
+    from dagster_project.publish import check_warehouse_path, discard_builds
+    from dagster_project.run_lock import wait_seconds, warehouse_lock
 
+    check_warehouse_path(settings.warehouse)
+    with warehouse_lock(settings.warehouse, settings.as_of, wait_seconds()):
+        try:
+            result = _execute(settings, definitions)
+        finally:
+            discard_builds(settings.warehouse)  # we hold the lock: no other run is building
+    timings = [
+        f"{event.step_key} {event.event_specific_data.duration_ms / 1000:.1f}s"
+        for event in result.all_events
+        if event.is_step_success
+    ]
+    print("steps: " + ", ".join(timings), flush=True)
+    return result.success
+
+
+def _execute(settings: Settings, definitions: dg.Definitions) -> dg.ExecuteInProcessResult:
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    result = definitions.resolve_job_def(NIGHTLY_JOB).execute_in_process(
+    return definitions.resolve_job_def(NIGHTLY_JOB).execute_in_process(
         run_config={
             **run_config(settings),
             # step-by-step progress without Dagster's debug chatter
@@ -73,10 +95,3 @@ def run_nightly(settings: Settings, definitions: dg.Definitions | None = None) -
         instance=instance,
         raise_on_error=False,
     )
-    timings = [
-        f"{event.step_key} {event.event_specific_data.duration_ms / 1000:.1f}s"
-        for event in result.all_events
-        if event.is_step_success
-    ]
-    print("steps: " + ", ".join(timings), flush=True)
-    return result.success

@@ -3,7 +3,11 @@
 A run copies the served warehouse to a build file beside it, loads and models into that copy, and
 only when every step succeeded swaps it onto the served path with one atomic rename. Readers that
 open the served file read-only never meet the writer's lock or a half-built mart, and a failed run
-leaves the last good version in place.
+leaves the last good version in place and removes its build file.
+
+One run at a time per warehouse (run_lock.py), each with its own build file. Every publish keeps
+the version it replaces as `<warehouse>.previous`; a served file DuckDB cannot open is moved aside
+as `<warehouse>.corrupt-<timestamp>` (never deleted) and the run starts from `.previous`.
 """
 
 import datetime as dt
@@ -16,6 +20,7 @@ import duckdb
 
 from dagster_project.dbt import partner_dbt_assets
 from dagster_project.resources import PartnerSettings
+from dagster_project.run_lock import RunRefused, wait_seconds, warehouse_lock
 
 # Publishing writes only this table; the ingest assets own `raw` and the rest of `audit`.
 BUILD_INFO_DDL = """
@@ -33,6 +38,78 @@ def _remove(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def previous_path(served: Path) -> Path:
+    """The version the last publish replaced: `partner restore-previous` puts it back."""
+    return served.with_name(served.name + ".previous")
+
+
+def check_warehouse_path(served: Path) -> None:
+    """RunRefused, in one line, when no warehouse can be published at `served`."""
+    if served.is_dir():
+        raise RunRefused(
+            f"the warehouse path {served} is a folder: point PARTNER_WAREHOUSE (or --warehouse) "
+            f"at a file, e.g. {served / 'warehouse.duckdb'}"
+        )
+    folder = next((p for p in [served.parent, *served.parent.parents] if p.exists()), None)
+    if folder is None or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise RunRefused(
+            f"cannot write the warehouse {served}: {folder} is not a writable folder; point "
+            "PARTNER_WAREHOUSE (or --warehouse) at a file in a folder this user can write"
+        )
+
+
+def _unopenable(path: Path) -> str | None:
+    """Why DuckDB cannot open the file (None: it opens). A file another process holds open for
+    writing is not corrupt: that is refused, never moved aside."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            con.execute("select count(*) from duckdb_tables()").fetchall()
+        finally:
+            con.close()
+    except duckdb.Error as err:
+        if "lock" in str(err).lower():
+            raise RunRefused(
+                f"{path} is held open for writing by another program ({err}); close it and run "
+                "again"
+            ) from None
+        return str(err).splitlines()[0]
+    return None
+
+
+def set_aside_corrupt(served: Path, log) -> bool:
+    """Move a served warehouse DuckDB cannot open to `<name>.corrupt-<timestamp>` (kept for
+    inspection, never deleted). True when it did."""
+    if not served.is_file():
+        return False
+    problem = _unopenable(served)
+    if problem is None:
+        return False
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    aside = served.with_name(f"{served.name}.corrupt-{stamp}")
+    os.replace(served, aside)
+    log(
+        f"the served warehouse {served} cannot be opened ({problem}): moved it aside as {aside}; "
+        "this run rebuilds the warehouse"
+    )
+    return True
+
+
+def discard_builds(served: Path) -> None:
+    """Remove every build file (and WAL) beside the warehouse. Only the holder of the run lock
+    calls this: any build file then belongs to a run that failed or was killed."""
+    for build in served.parent.glob(f".{served.name}*.building"):
+        _remove(build)
+
+
+def _same_folder(recorded: str, landing_dir: Path) -> bool:
+    """Two spellings of one folder (a symlink, `x/../x`) are the same folder."""
+    recorded_path = Path(recorded)
+    if recorded_path.exists() and landing_dir.exists():
+        return os.path.samefile(recorded_path, landing_dir)
+    return recorded_path.resolve() == landing_dir.resolve()
+
+
 def _built_from(path: Path) -> str | None:
     """The landing folder the served warehouse was built from (None if unknown)."""
     con = duckdb.connect(str(path), read_only=True)
@@ -47,20 +124,29 @@ def _built_from(path: Path) -> str | None:
     return row[0] if row else None
 
 
-def start_build(served: Path, build: Path, landing_dir: Path, as_of: dt.date) -> str:
+def start_build(served: Path, build: Path, landing_dir: Path, as_of: dt.date, log=print) -> str:
     """Prepare the build file: a copy of the served warehouse (its raw history and load log carry
-    over, so only new exports are read), or a new file. Returns what it did, for the run log."""
-    _remove(build)
+    over, so only new exports are read), or a new file. Returns what it did, for the run log.
+    The caller holds the run lock."""
+    check_warehouse_path(served)
+    discard_builds(served)
     build.parent.mkdir(parents=True, exist_ok=True)
+    base = served
+    if set_aside_corrupt(served, log):
+        base = previous_path(served)
+        if not base.is_file() or _unopenable(base) is not None:
+            base = None
     note = f"new warehouse at {build}"
-    if served.exists():
-        previous = _built_from(served)
-        if previous in (None, str(landing_dir)):
-            shutil.copyfile(served, build)
-            note = f"copied {served} to {build}"
+    if base is not None and base.exists():
+        built_from = _built_from(base)
+        if built_from is None or _same_folder(built_from, landing_dir):
+            shutil.copyfile(base, build)
+            note = f"copied {base} to {build}"
         else:
             note = (
-                f"{served} was built from {previous}, not {landing_dir}: building a new warehouse"
+                f"{base} was built from {built_from}, not {landing_dir}: building a new "
+                f"warehouse (the served one is kept as {previous_path(served)} when this run "
+                "publishes)"
             )
     con = duckdb.connect(str(build))
     try:
@@ -74,25 +160,75 @@ def start_build(served: Path, build: Path, landing_dir: Path, as_of: dt.date) ->
     return note
 
 
+def _keep_as_previous(served: Path) -> None:
+    """Keep the served version as `.previous` (a hard link: no copy, and `served` stays in
+    place for readers until the swap)."""
+    if not served.exists():
+        return
+    previous = previous_path(served)
+    staging = previous.with_name(previous.name + ".new")
+    staging.unlink(missing_ok=True)
+    try:
+        os.link(served, staging)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(served, staging)
+    os.replace(staging, previous)
+
+
 def publish(build: Path, served: Path) -> None:
-    """Checkpoint the build file and swap it onto the served path atomically."""
+    """Checkpoint the build file, keep the served version as `.previous`, and swap the build
+    file onto the served path atomically."""
     con = duckdb.connect(str(build))
     try:
         con.execute("checkpoint")
     finally:
         con.close()
+    _keep_as_previous(served)
     os.replace(build, served)
     Path(str(build) + ".wal").unlink(missing_ok=True)
 
 
-# --- Dagster assets: the first and the last step of the nightly job -----------------------------
+def restore_previous(served: Path) -> str:
+    """Undo the last publish: `.previous` becomes the served warehouse, and the version it
+    replaces becomes `.previous` (so a restore can itself be undone). Takes the run lock."""
+    previous = previous_path(served)
+    if not previous.is_file():
+        raise RunRefused(f"no previous version to restore: {previous} does not exist")
+    problem = _unopenable(previous)
+    if problem is not None:
+        raise RunRefused(f"{previous} cannot be opened ({problem}); nothing restored")
+    with warehouse_lock(served, dt.date.today(), wait=0):
+        if served.exists():
+            swap = served.with_name(served.name + ".restoring")
+            os.replace(previous, swap)
+            _keep_as_previous(served)
+            os.replace(swap, served)
+            return f"restored {previous} as {served}; the version it replaced is now {previous}"
+        os.replace(previous, served)
+        return f"restored {previous} as {served}"
+
+
+# --- Dagster: the run lock, the first and the last step of the nightly job ---------------------
 
 PUBLISH_GROUP = "publish"
 
 
+@dg.resource(required_resource_keys={"partner"})
+def run_lock(context: dg.InitResourceContext):
+    """Held from the run's start to its end (however the run starts: CLI, schedule, sensor, UI):
+    one run at a time per warehouse. A run that did not publish leaves no build file behind."""
+    settings = context.resources.partner.settings()
+    check_warehouse_path(settings.warehouse)
+    with warehouse_lock(settings.warehouse, settings.as_of, wait_seconds(), context.log.info):
+        try:
+            yield settings.warehouse
+        finally:
+            _remove(settings.build_path)
+
+
 @dg.asset(group_name=PUBLISH_GROUP, kinds={"duckdb"})
 def warehouse_build(
-    context: dg.AssetExecutionContext, partner: PartnerSettings
+    context: dg.AssetExecutionContext, partner: PartnerSettings, run_lock: dg.ResourceParam[Path]
 ) -> dg.MaterializeResult:
     """The build file this run loads and models into, started from the served warehouse."""
     settings = partner.settings()
@@ -102,7 +238,11 @@ def warehouse_build(
             "(or `partner --landing`) at the folder holding <source>/<export date>/<entity>.csv"
         )
     note = start_build(
-        settings.warehouse, settings.build_path, settings.landing_dir, settings.as_of
+        settings.warehouse,
+        settings.build_path,
+        settings.landing_dir,
+        settings.as_of,
+        log=context.log.warning,
     )
     context.log.info(note)
     return dg.MaterializeResult(
@@ -117,7 +257,10 @@ def published_warehouse(
     """The served warehouse: the build file swapped in once every step before it succeeded."""
     settings = partner.settings()
     publish(settings.build_path, settings.warehouse)
-    context.log.info(f"published {settings.warehouse} as of {settings.as_of}")
+    context.log.info(
+        f"published {settings.warehouse} as of {settings.as_of}; the version it replaced is "
+        f"{previous_path(settings.warehouse)} (`partner restore-previous` puts it back)"
+    )
     return dg.MaterializeResult(
         metadata={
             "path": str(settings.warehouse),

@@ -8,6 +8,7 @@ midnight still computes one day.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import dagster as dg
@@ -24,7 +25,9 @@ class PartnerSettings(dg.ConfigurableResource):
     _resolved: Settings | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._resolved = self._resolve(_run_created_day(context))
+        resolved = self._resolve(_run_created_day(context))
+        run_id = context.run.run_id if context.run else ""
+        self._resolved = dataclasses.replace(resolved, run_id=run_id)
 
     def settings(self) -> Settings:
         """The run's settings (outside a run: resolved now)."""

@@ -54,6 +54,7 @@ class Settings:
     landing_dir: Path
     warehouse: Path
     as_of: dt.date
+    run_id: str = ""  # set for a Dagster run (resources.py): names the run's own build file
 
     @classmethod
     def from_env(
@@ -78,5 +79,7 @@ class Settings:
 
     @property
     def build_path(self) -> Path:
-        """The file a run builds before it is swapped onto `warehouse` (same folder: atomic)."""
-        return self.warehouse.with_name(f".{self.warehouse.name}.building")
+        """The file a run builds before it is swapped onto `warehouse` (same folder: atomic); each
+        run its own, so one run never touches another's."""
+        run = f".{self.run_id}" if self.run_id else ""
+        return self.warehouse.with_name(f".{self.warehouse.name}{run}.building")

@@ -2,18 +2,17 @@
 # # Partner program overview
 #
 # A starting point for analysts: it reads the published warehouse **read-only** (so it never
-# blocks the nightly run) and only the `marts` schema, the public interface. Open it as a
+# blocks the nightly run) and only the `marts` schema, the public interface. Its connection
+# (`connect_marts`, the one every reader uses) reaches no file but the warehouse. Open it as a
 # notebook in VS Code or Jupyter (the `# %%` cells), or run it whole:
 # `uv run python notebooks/program_overview.py`.
 # It uses `PARTNER_WAREHOUSE` (default `data/warehouse.duckdb`); run `make run` first.
 
 # %%
-import duckdb
-
+from dagster_project.readers import connect_marts
 from dagster_project.settings import Settings
 
-settings = Settings.from_env()
-con = duckdb.connect(str(settings.warehouse), read_only=True)
+con = connect_marts(Settings.from_env())
 
 # %% [markdown]
 # ## Headline KPIs, last 12 months (one row a month from the daily series)

@@ -23,6 +23,8 @@ MARTS = (
     "partner_tier_history",
     "fct_mdf_roi",
     "fct_partner_flags",
+    "partner_type_kpis",
+    "partner_scorecard",
 )
 
 

@@ -14,9 +14,9 @@ import pytest
 
 from dagster_project.checks.dbt_rules import column_rules, expectations_from_test
 from dagster_project.checks.marts import SUITES, column_rules_suite, validate
-from dagster_project.cli import run_nightly
 from dagster_project.dbt import dbt_project
 from dagster_project.ingest.entities import PARTNER_TYPES
+from dagster_project.jobs import run_nightly
 from dagster_project.settings import Settings
 
 SUITE = {suite.model: suite for suite in SUITES if suite.blocking}
@@ -114,7 +114,7 @@ def test_the_column_rules_of_a_model_are_its_own_tests_only():
 def test_the_marts_partner_types_are_those_of_the_landing_contract():
     """The five partner types: the landing contract (entities.py) is their home; the mart rule in
     _marts__models.yml, which the GX suite takes from the manifest, must name the same ones."""
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = json.loads(dbt_project().manifest_path.read_text())
     type_rules = [
         kwargs["value_set"]
         for name, kwargs in column_rules(manifest, "dim_partners")
@@ -124,7 +124,7 @@ def test_the_marts_partner_types_are_those_of_the_landing_contract():
 
 
 def test_no_hand_written_suite_repeats_a_column_rule_of_dbt():
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = json.loads(dbt_project().manifest_path.read_text())
     for suite in SUITES:
         ruled = {kwargs["column"] for _, kwargs in column_rules(manifest, suite.model)}
         written = {kwargs["column"] for _, kwargs in suite.expectations}
@@ -271,26 +271,32 @@ def _definitions_with_dbt_vars(**overrides) -> dg.Definitions:
     on the command line, the way a person would misconfigure them."""
     from dagster_dbt import DbtCliResource, dbt_assets
 
-    from dagster_project.dbt import PartnerDbtTranslator, partner_dbt_assets
+    from dagster_project.dbt import (
+        PartnerDbtTranslator,
+        _environment,
+        dbt_build_args,
+        dbt_build_env,
+        partner_dbt_assets,
+    )
     from dagster_project.definitions import defs
     from dagster_project.resources import PartnerSettings
 
+    project = dbt_project()
+
     @dbt_assets(
-        manifest=dbt_project.manifest_path,
-        project=dbt_project,
+        manifest=project.manifest_path,
+        project=project,
         dagster_dbt_translator=PartnerDbtTranslator(),
     )
     def misconfigured_dbt_assets(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
     ):
         settings = partner.settings()
-        dbt_vars = {
-            "as_of": settings.as_of.isoformat(),
-            "warehouse_path": str(settings.build_path),
-            **overrides,
-        }
-        args = ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
-        invocation = dbt.cli(args, context=context)
+        args = dbt_build_args(settings)
+        at = args.index("--vars") + 1
+        args[at] = json.dumps({**json.loads(args[at]), **overrides})
+        with _environment(dbt_build_env(settings)):
+            invocation = dbt.cli(args, context=context)
         try:
             yield from invocation.stream()
         finally:

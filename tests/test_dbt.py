@@ -9,32 +9,36 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.dbt import DbtManifestMissing, dbt_build_args, dbt_project
+from dagster_project.dbt import DbtManifestMissing, dbt_build_args, dbt_build_env, dbt_project
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 
 
 @pytest.mark.parametrize(
-    ("warehouse", "as_of", "expected_vars"),
+    ("warehouse", "as_of", "expected_vars", "expected_build_file"),
     [
         (
             "/srv/partner/warehouse.duckdb",
             dt.date(2026, 3, 1),
-            {"as_of": "2026-03-01", "warehouse_path": "/srv/partner/.warehouse.duckdb.building"},
+            {"as_of": "2026-03-01"},
+            "/srv/partner/.warehouse.duckdb.building",
         ),
         (
-            "/tmp/x/wh.duckdb",
+            "/tmp/{{ x }}/{% raw %}/wh.duckdb",
             dt.date(2024, 2, 29),
-            {"as_of": "2024-02-29", "warehouse_path": "/tmp/x/.wh.duckdb.building"},
+            {"as_of": "2024-02-29"},
+            "/tmp/{{ x }}/{% raw %}/.wh.duckdb.building",
         ),
     ],
 )
 def test_dbt_builds_into_the_build_file_as_of_the_run_date_without_unit_tests(
-    warehouse, as_of, expected_vars
+    warehouse, as_of, expected_vars, expected_build_file
 ):
     settings = Settings(landing_dir=Path("/landing"), warehouse=Path(warehouse), as_of=as_of)
     args = dbt_build_args(settings)
     assert args[0] == "build"
+    # no path in --vars: dbt would render Jinja in it; the build file goes in the environment
     assert json.loads(args[args.index("--vars") + 1]) == expected_vars
+    assert dbt_build_env(settings) == {"PARTNER_BUILD_FILE": expected_build_file}
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     assert len(args) == 5
 

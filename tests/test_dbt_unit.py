@@ -14,7 +14,7 @@ from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 def test_dbt_unit_tests_pass(build_warehouse, fixtures_dir, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(build_warehouse(fixtures_dir / "handmade/landing", "2026-06-30"), warehouse)
-    dbt_vars = json.dumps({"as_of": "2026-06-30", "warehouse_path": str(warehouse)})
+    dbt_vars = json.dumps({"as_of": "2026-06-30"})
     result = subprocess.run(
         [
             DBT_EXECUTABLE,
@@ -32,7 +32,8 @@ def test_dbt_unit_tests_pass(build_warehouse, fixtures_dir, tmp_path):
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "DO_NOT_TRACK": "1"},
+        # run by hand, dbt builds into PARTNER_WAREHOUSE (dbt/profiles.yml)
+        env={**os.environ, "DO_NOT_TRACK": "1", "PARTNER_WAREHOUSE": str(warehouse)},
     )
     assert result.returncode == 0, result.stdout[-4000:]
     passed = re.search(r"PASS=(\d+) WARN=0 ERROR=0", result.stdout)

@@ -179,6 +179,14 @@ FLAGS = {
     ("Q3", "quadrant_mismatch"): None,
     # Q4 affiliate, 1.15 -> technology quadrant, belongs in affiliate.
     ("Q4", "quadrant_mismatch"): None,
+    # set_and_forget: signed more than 180 days before D (before 2026-01-01) are IN3 and IN4
+    # (2025-10-01); no campaign of theirs (every campaign has no partner), no fund request (all
+    # are PM1-PM6's), no NPS response, no co_sell touch (those are CC2's and CC3's) -> flagged.
+    # CMS, signed 2026-01-01 = exactly D - 180, is not "more than 180 days" -> not flagged.
+    ("IN3", "set_and_forget"): None,
+    ("IN4", "set_and_forget"): None,
+    # No one_sided_value (the partners with MDF are unsigned; no signed partner has 50,000 of
+    # credited revenue) and no partner_detractor (no NPS response at all).
 }
 
 

@@ -29,6 +29,12 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _leftovers(settings) -> list[str]:
+    """Build files (and WALs) beside the warehouse."""
+    warehouse = settings.warehouse
+    return sorted(p.name for p in warehouse.parent.glob(f".{warehouse.name}*.building*"))
+
+
 def _builds(con) -> int:
     return con.execute("select count(*) from audit.build_info").fetchone()[0]
 
@@ -58,7 +64,14 @@ def test_a_reader_holding_the_warehouse_open_neither_blocks_the_run_nor_sees_it_
         )
     finally:
         fresh.close()
-    assert not served.build_path.exists()
+    assert _leftovers(served) == []
+    # the version it replaced is kept beside it
+    previous = served.warehouse.with_name("warehouse.duckdb.previous")
+    con = duckdb.connect(str(previous), read_only=True)
+    try:
+        assert _builds(con) == builds_before
+    finally:
+        con.close()
 
 
 def test_a_failing_blocking_check_stops_the_run_before_publishing(served):
@@ -78,6 +91,7 @@ def test_a_failing_blocking_check_stops_the_run_before_publishing(served):
 
     assert not run_nightly(served, definitions=failing)
     assert _digest(served.warehouse) == before
+    assert _leftovers(served) == []  # the failed run removed its build file
 
 
 def test_an_invalid_as_of_date_fails_the_run_and_leaves_the_served_warehouse_untouched(served):

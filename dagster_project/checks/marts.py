@@ -214,7 +214,7 @@ def _mart_check(key: dg.AssetKey, suites: list[Suite]) -> dg.AssetChecksDefiniti
     )
     def _check(partner: PartnerSettings) -> dg.AssetCheckResult:
         # the manifest is read when the check runs, never at import
-        manifest = read_manifest(dbt_project.manifest_path)
+        manifest = read_manifest(dbt_project().manifest_path)
         passed, metadata = _run_suites(
             [column_rules_suite(manifest, model), *suites], partner.settings()
         )

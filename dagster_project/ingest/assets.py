@@ -6,6 +6,7 @@ files and quarantined rows show up three ways: the run log, a warning asset chec
 the audit tables.
 """
 
+from dataclasses import asdict
 from pathlib import PurePosixPath
 
 import dagster as dg
@@ -14,6 +15,7 @@ import duckdb
 from dagster_project.ingest.entities import ENTITIES, SOURCES, entities_of
 from dagster_project.ingest.loader import load_source, reject_unknown
 from dagster_project.resources import PartnerSettings
+from dagster_project.run_report import as_of_warnings, problem_lines, record_loads
 
 INGEST_GROUP = "ingest"
 USABLE_CHECK = "landing_files_usable"
@@ -77,8 +79,13 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
             if source == SOURCES[0]:
                 # folders that are no known source are reported once per run, by the first asset
                 loads += reject_unknown(con, settings.landing_dir, log=context.log.warning)
+                for warning in as_of_warnings(settings):  # once per run, too
+                    context.log.warning(warning)
         finally:
             con.close()
+        for problem in problem_lines([asdict(ld) for ld in loads]):
+            context.log.warning(problem)
+        record_loads(settings, context.run_id, loads)  # kept even if the run then fails
 
         known = {ent.name for ent in entities}
         # a rejected file that names no entity of this source concerns every one of them

@@ -145,6 +145,9 @@ def _match_header(rel: str, ent: Entity, header: list[str]) -> tuple[dict[str, s
         else:
             unknown.append(shortened(name) or f"(unnamed column {i + 1})")
     missing = [c.name for c in ent.columns if c.required and c.name not in columns]
+    if "is_deleted" in columns:
+        # a file of deletions needs only the key: its other rows are quarantined (validation)
+        missing = [name for name in missing if name in ent.key]
     if missing:
         raise RejectedFile(
             rel,

@@ -217,13 +217,20 @@ def _value(col: Column, cell: pl.Expr, dtype: pl.DataType, text: pl.Expr) -> pl.
 def _checks(ent: Entity, columns: dict[str, str]) -> list[tuple[pl.Expr, pl.Expr]]:
     """Every row rule as (failed flag, reason text), over the staged _t_/_v_ columns."""
     checks = []
+    # A deletion (is_deleted true) needs only its key: the record it removes is gone anyway.
+    deleted = pl.col(_value_name(ent.column("is_deleted"))) if "is_deleted" in columns else None
+    kept = pl.lit(True) if deleted is None else ~deleted.fill_null(False)
     for col in ent.all_columns:
         if col.name not in columns:
-            continue  # a missing required column rejects the whole file before this
+            if col.required:  # only a file of deletions may leave it out (mapping)
+                message = f"{col.name}: required column missing (only deletions may leave it out)"
+                checks.append((kept, pl.lit(message)))
+            continue
         text, value = pl.col(_text_name(col)), pl.col(_value_name(col))
         missing = text.is_null()
         if col.required:
-            checks.append((missing, pl.lit(f"{col.name}: required value missing")))
+            needed = kept if col.name not in ent.key else pl.lit(True)
+            checks.append((missing & needed, pl.lit(f"{col.name}: required value missing")))
         invalid = f"is not {col.kind.expected}"
         checks.append((~missing & value.is_null(), _quoted(col.name, text, invalid)))
         if col.kind in (TIMESTAMP, DATE):

@@ -10,3 +10,30 @@
 {% macro spark__string_list(expr) -%}
     array_join(array_sort(collect_set({{ expr }})), ', ')
 {%- endmacro %}
+
+
+{#- The distinct values of `expr` in a group as a sorted list of strings (the ids a flag is about,
+    for worklists), and that list's type (to spell an empty one as `cast(null as ...)`). -#}
+{% macro id_list(expr) -%}
+    {{ return(adapter.dispatch('id_list')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__id_list(expr) -%}
+    list(distinct cast({{ expr }} as varchar) order by cast({{ expr }} as varchar))
+{%- endmacro %}
+
+{% macro spark__id_list(expr) -%}
+    array_sort(collect_set(cast({{ expr }} as string)))
+{%- endmacro %}
+
+{% macro id_list_type() -%}
+    {{ return(adapter.dispatch('id_list_type')()) }}
+{%- endmacro %}
+
+{% macro duckdb__id_list_type() -%}
+    varchar[]
+{%- endmacro %}
+
+{% macro spark__id_list_type() -%}
+    array<string>
+{%- endmacro %}

@@ -410,7 +410,7 @@ def test_a_parquet_value_over_one_megabyte_rejects_the_file(landing):
 
 
 def test_the_nightly_run_keeps_one_partner_and_records_every_bad_file(tmp_path, fixtures_dir):
-    from dagster_project.cli import run_nightly
+    from dagster_project.jobs import run_nightly
     from dagster_project.settings import Settings
 
     landing = tmp_path / "landing"

@@ -502,6 +502,44 @@ def test_required_missing_and_several_reasons_at_once(tmp_path):
     ]
 
 
+def test_a_deletion_needs_only_its_key(tmp_path):
+    # LANDING.md: "a row with is_deleted true removes the record": the other required values of
+    # a tombstone may be empty; a row that is not a deletion still needs them.
+    data = (
+        b"partner_id,partner_name,partner_type,updated_at,is_deleted\n"
+        b"P1,,,,true\n"
+        b"P2,,,,false\n"
+        b",,,,true\n"
+    )
+    result = read(tmp_path, "crm/2025-06-01/partners.csv", data)
+    assert column(result, "partner_id") == ["P1"]
+    assert column(result, "is_deleted") == [True]
+    assert quarantined(result) == [
+        (
+            3,
+            "partner_name: required value missing; partner_type: required value missing; "
+            "updated_at: required value missing",
+        ),
+        (4, "partner_id: required value missing"),
+    ]
+
+
+def test_a_file_of_deletions_may_carry_only_the_key(tmp_path):
+    data = b"partner_id,is_deleted\nP1,true\nP2,\n"
+    result = read(tmp_path, "crm/2025-06-01/partners.csv", data)
+    assert column(result, "partner_id") == ["P1"]
+    assert column(result, "partner_name") == [None]
+    reason = "required column missing (only deletions may leave it out)"
+    assert quarantined(result) == [
+        (3, f"partner_name: {reason}; partner_type: {reason}; updated_at: {reason}")
+    ]
+
+
+def test_without_is_deleted_a_file_still_needs_every_required_column(tmp_path):
+    with pytest.raises(RejectedFile, match="required columns missing: partner_name"):
+        read(tmp_path, "crm/2025-06-01/partners.csv", b"partner_id\nP1\n")
+
+
 def test_duplicate_keys_keep_latest_updated_at_then_last_line(tmp_path):
     data = (
         b"partner_id,partner_name,partner_type,updated_at\n"

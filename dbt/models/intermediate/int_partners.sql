@@ -1,5 +1,7 @@
 -- Every partner as of D: the CRM's partners plus one reseller per marketplace code the CRM does
--- not know (METRICS.md section 1: a marketplace is a partner, never signed).
+-- not know (METRICS.md section 1: a marketplace is a partner, never signed). A partner is a
+-- marketplace when its id is a marketplace code (the seed's, or one seen in transactions), so a
+-- marketplace the CRM lists (with its own agreement) is one too.
 with crm_partners as (
     select * from {{ ref('stg_crm__partners') }}
 ),
@@ -18,6 +20,12 @@ marketplace_codes as (
     where transaction_date <= {{ as_of_date() }}
 ),
 
+known_codes as (
+    select marketplace from marketplace_codes
+    union
+    select marketplace from marketplace_names
+),
+
 marketplace_partners as (
     select
         marketplace_codes.marketplace as partner_id,
@@ -28,7 +36,8 @@ marketplace_partners as (
         cast(null as date) as agreement_date,
         cast(null as date) as terminated_date,
         cast(null as double) as strategic_value_score,
-        true as is_marketplace
+        cast(null as {{ dbt.type_string() }}) as partner_manager,
+        cast(null as {{ dbt.type_string() }}) as region
     from marketplace_codes
     left join marketplace_names on marketplace_codes.marketplace = marketplace_names.marketplace
     left join crm_partners on marketplace_codes.marketplace = crm_partners.partner_id
@@ -44,7 +53,8 @@ unioned as (
         agreement_date,
         terminated_date,
         strategic_value_score,
-        false as is_marketplace
+        partner_manager,
+        region
     from crm_partners
     union all
     select * from marketplace_partners
@@ -52,13 +62,18 @@ unioned as (
 
 final as (
     select
-        *,
+        unioned.*,
+        known_codes.marketplace is not null as is_marketplace,
         coalesce(
-            agreement_date <= {{ as_of_date() }}
-            and (terminated_date is null or terminated_date > {{ as_of_date() }}),
+            unioned.agreement_date <= {{ as_of_date() }}
+            and (
+                unioned.terminated_date is null
+                or unioned.terminated_date > {{ as_of_date() }}
+            ),
             false
         ) as is_signed
     from unioned
+    left join known_codes on unioned.partner_id = known_codes.marketplace
 )
 
 select * from final

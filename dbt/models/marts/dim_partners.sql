@@ -1,6 +1,7 @@
 -- One row per partner as of D: who it is, whether it is signed and active, its first deal, its
 -- tier, where it sits in the value matrix, its lifecycle stage and next period's co-marketing
--- budget (METRICS.md sections 1, 4, 5, 6).
+-- budget (METRICS.md sections 1, 4, 5, 6); its tier outlook, its type's key metric and how its
+-- time to first deal compares with its type's typical time to value (sections 5 and 8).
 {%- set trailing_days = var('tier_trailing_days') %}
 
 with partners as (
@@ -27,6 +28,18 @@ potential as (
 
 tiers as (
     select * from {{ ref('partner_tiers') }}
+),
+
+tier_outlook as (
+    select * from {{ ref('int_partner_tier_outlook') }}
+),
+
+key_metrics as (
+    select * from {{ ref('int_partner_key_metrics') }}
+),
+
+partner_types as (
+    select * from {{ ref('partner_types') }}
 ),
 
 -- tier revenue of the trailing window before this one: (D - 2 × window, D - window]
@@ -69,13 +82,25 @@ assembled as (
             )
         ) as clamped_strategic_value_score,
         tiers.base_budget_usd,
-        partner_today.latest_nps_score
+        partner_today.latest_nps_score,
+        partners.partner_manager,
+        partners.region,
+        tiers.tier_benefits,
+        tier_outlook.tier_outlook as tier_outlook_90d,
+        key_metrics.key_metric,
+        key_metrics.key_metric_value,
+        partner_today.days_since_agreement,
+        partner_types.time_to_value_min_days,
+        partner_types.time_to_value_max_days
     from partners
     inner join partner_today on partners.partner_id = partner_today.partner_id
     left join tier_today on partners.partner_id = tier_today.partner_id
     left join previous_revenue on partners.partner_id = previous_revenue.partner_id
     left join potential on partners.partner_id = potential.partner_id
     left join tiers on tier_today.tier = tiers.tier
+    left join tier_outlook on partners.partner_id = tier_outlook.partner_id
+    left join key_metrics on partners.partner_id = key_metrics.partner_id
+    left join partner_types on partners.partner_type = partner_types.partner_type
 ),
 
 classified as (
@@ -145,7 +170,22 @@ final as (
                     )
         end as comarketing_budget_usd,
         previous_tier_revenue_usd,
-        latest_nps_score
+        latest_nps_score,
+        partner_manager,
+        region,
+        tier_benefits,
+        tier_outlook_90d,
+        key_metric,
+        key_metric_value,
+        -- days from signing to the first deal against the type's [min, max] (section 8)
+        case
+            when not is_signed then null
+            when days_to_first_deal < time_to_value_min_days then 'ahead'
+            when days_to_first_deal <= time_to_value_max_days then 'on_time'
+            when days_to_first_deal is not null then 'late'
+            when days_since_agreement <= time_to_value_max_days then 'waiting'
+            else 'overdue'
+        end as time_to_value_status
     from classified
 )
 

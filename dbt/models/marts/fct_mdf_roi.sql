@@ -1,15 +1,12 @@
 -- Return on each MDF fund request (METRICS.md section 6). A campaign's linked opportunities name
 -- it; its attributed revenue is what they won within the attribution days after the campaign
 -- starts, its pipeline the amount of those still open or closed in that period. Requests that fund
--- the same campaign share both in proportion to what they spent (equally when none spent).
+-- the same campaign share both in proportion to what they spent (equally when none spent). The
+-- spend itself (amount in USD, spend date) is int_mdf_spend's.
 {%- set window_days = var('mdf_attribution_days') %}
 
-with fund_requests as (
-    select * from {{ ref('stg_mdf__fund_requests') }}
-),
-
-partners as (
-    select * from {{ ref('int_partners') }}
+with spend_converted as (
+    select * from {{ ref('int_mdf_spend') }}
 ),
 
 campaigns as (
@@ -21,59 +18,30 @@ opportunities as (
     where line_kind = 'opportunity' and campaign_id is not null
 ),
 
-fx as (
-    select * from {{ ref('int_fx_rates_daily') }}
-),
-
-requests as (
-    -- requests of deleted partners are gone with them
-    select fund_requests.*
-    from fund_requests
-    inner join partners
-        on fund_requests.partner_id = partners.partner_id
-    where cast(fund_requests.requested_at as date) <= {{ as_of_date() }}
-),
-
-spend as (
-    select
-        requests.*,
-        -- spent converts at the claim date's rate, else approval's, else the request's
-        cast(coalesce(
-            case
-                when cast(requests.claimed_at as date) <= {{ as_of_date() }}
-                    then requests.claimed_at
-            end,
-            case
-                when cast(requests.approved_at as date) <= {{ as_of_date() }}
-                    then requests.approved_at
-            end,
-            requests.requested_at
-        ) as date) as spend_date,
-        campaigns.campaign_id as known_campaign_id,
-        campaigns.start_date,
-        campaigns.end_date,
-        requests.status not in ('rejected', 'cancelled') as funds_campaign
-    from requests
-    left join campaigns on requests.campaign_id = campaigns.campaign_id
-),
-
-spend_converted as (
-    select
-        spend.*,
-        {{ to_reporting_currency('spend.spent_amount', 'spend.currency', 'fx.rate_to_reporting') }}
-            as spent_usd
-    from spend
-    left join fx on spend.currency = fx.currency and spend.spend_date = fx.rate_day
-),
-
-campaign_windows as (
-    -- a campaign without a start date is measured from its first request that funds it
+campaign_requests as (
     select
         known_campaign_id as campaign_id,
-        coalesce(min(start_date), min(cast(requested_at as date))) as window_start
+        min(case when funds_campaign then requested_date end) as first_funding_date,
+        min(requested_date) as first_request_date
     from spend_converted
-    where known_campaign_id is not null and funds_campaign
+    where known_campaign_id is not null
     group by known_campaign_id
+),
+
+-- every known campaign has results, whether or not a request funds it (a campaign whose only
+-- request was rejected still has its pipeline: no_results must see it)
+campaign_windows as (
+    -- a campaign without a start date is measured from its first request that funds it (else
+    -- its first request)
+    select
+        campaigns.campaign_id,
+        coalesce(
+            campaigns.start_date,
+            campaign_requests.first_funding_date,
+            campaign_requests.first_request_date
+        ) as window_start
+    from campaigns
+    left join campaign_requests on campaigns.campaign_id = campaign_requests.campaign_id
 ),
 
 campaign_results as (

@@ -1,12 +1,29 @@
 -- One row per revenue line: every opportunity, and every marketplace-only transaction as
 -- `marketplace:<transaction_id>`, with its value, its sourcing partner and whether partners
--- influenced it.
+-- influenced it, and the marketplace its transactions came through.
 with lines as (
     select * from {{ ref('int_revenue_lines') }}
 ),
 
 line_touches as (
     select * from {{ ref('int_line_touches') }}
+),
+
+transactions as (
+    select * from {{ ref('int_marketplace_transactions_linked') }}
+),
+
+-- the marketplace of each line's first transaction (by time, then id): an opportunity's linked
+-- transactions, a marketplace-only line's own
+line_marketplaces as (
+    select
+        coalesce(opportunity_id, 'marketplace:' || transaction_id) as line_id,
+        marketplace,
+        row_number() over (
+            partition by coalesce(opportunity_id, 'marketplace:' || transaction_id)
+            order by transaction_at, transaction_id
+        ) as transaction_order
+    from transactions
 ),
 
 touch_counts as (
@@ -30,6 +47,7 @@ final as (
         lines.is_unconverted,
         lines.sourcing_partner_id,
         lines.source_rule,
+        line_marketplaces.marketplace,
         (
             lines.sourcing_partner_id is not null
             or coalesce(touch_counts.touching_partner_count, 0) > 0
@@ -41,6 +59,8 @@ final as (
         lines.campaign_id
     from lines
     left join touch_counts on lines.line_id = touch_counts.line_id
+    left join line_marketplaces
+        on lines.line_id = line_marketplaces.line_id and line_marketplaces.transaction_order = 1
 )
 
 select * from final
