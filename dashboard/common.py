@@ -52,22 +52,6 @@ def dbt_vars() -> dict:
     return project.get("vars", {})
 
 
-def _neutralise(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def neutralise_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR)
-    get a leading apostrophe, so the downloaded file shows them as text."""
-    out = frame.copy()
-    for name in out.columns:
-        if pd.api.types.is_object_dtype(out[name]) or pd.api.types.is_string_dtype(out[name]):
-            out[name] = out[name].map(_neutralise)
-    return out
-
-
 def empty_note(frame: pd.DataFrame, what: str) -> bool:
     """Says so when there is nothing to show; True when empty."""
     if frame.empty:

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dagster_project.readers import connect_marts
 from dagster_project.settings import Settings
 
 BUILD_HINT = (
@@ -49,7 +50,8 @@ def _identity(path: Path) -> tuple[int, int]:
 def connection() -> duckdb.DuckDBPyConnection:
     """A cursor on the current warehouse file (one per caller: cursors are per thread)."""
     global _open
-    path = warehouse_path()
+    settings = Settings.from_env()
+    path = settings.warehouse
     try:
         identity = _identity(path)
     except FileNotFoundError:
@@ -60,7 +62,11 @@ def connection() -> duckdb.DuckDBPyConnection:
             # it alive until that query is done.
             _open = None
             try:
-                con = duckdb.connect(str(path), read_only=True)
+                con = connect_marts(settings)  # read-only, reaching no other file
+            except FileNotFoundError:
+                raise WarehouseUnavailable(
+                    f"There is no warehouse at {path}. {BUILD_HINT}"
+                ) from None
             except duckdb.Error as err:
                 raise WarehouseUnavailable(
                     f"The warehouse at {path} cannot be opened ({err}). {BUILD_HINT}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from dagster_project.readers import connect_marts
 from dagster_project.settings import Settings
 
 MODELS = [
@@ -25,10 +26,8 @@ TIERS = ["registered", "silver", "gold", "platinum"]
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    warehouse = Settings.from_env().warehouse
-    if not warehouse.exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse}: run `make run` first")
-    return duckdb.connect(str(warehouse), read_only=True)
+    # read-only, and reaching no file but the warehouse
+    return connect_marts(Settings.from_env())
 
 
 def frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:

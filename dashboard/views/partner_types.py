@@ -1,4 +1,5 @@
-"""Partner types: how each kind of partner is doing, from the partner dimension."""
+"""Partner types: each type's key metric, and how fast its partners reach value against the range
+the program expects of that type."""
 
 from __future__ import annotations
 
@@ -8,54 +9,75 @@ import streamlit as st
 from dashboard import warehouse
 from dashboard.common import empty_note, header
 
+STATUSES = ["ahead", "on_time", "late", "waiting", "overdue"]
+
 
 def render() -> None:
     as_of = header("Partner types")
     if as_of is None:
         return
-    types = warehouse.query(
-        """
-        select
-            partner_type,
-            count(*) as partners,
-            count(*) filter (where is_signed) as signed_partners,
-            count(*) filter (where is_active) as active_partners,
-            count(*) filter (where is_active) / nullif(count(*) filter (where is_signed), 0)
-                as activation_rate,
-            median(days_to_first_deal) as median_days_to_first_deal,
-            sum(tier_revenue_usd) as tier_revenue_usd,
-            sum(referrals_t12m) as referrals_t12m
-        from marts.dim_partners
-        group by partner_type
-        order by tier_revenue_usd desc
-        """
-    )
-    if empty_note(types, "partners"):
+    types = warehouse.query("select * from marts.partner_type_kpis order by partner_type")
+    if empty_note(types, "partner types"):
         return
+    types["time_to_value_range"] = (
+        types.time_to_value_min_days.astype("string")
+        + "–"
+        + types.time_to_value_max_days.astype("string")
+        + " days"
+    )
     st.dataframe(
-        types,
+        types[
+            [
+                "partner_type",
+                "partners",
+                "signed_partners",
+                "active_partners",
+                "activation_rate",
+                "key_metric",
+                "key_metric_total",
+                "median_days_to_first_deal",
+                "time_to_value_range",
+                *STATUSES,
+            ]
+        ],
         hide_index=True,
         column_config={"activation_rate": st.column_config.NumberColumn(format="percent")},
     )
-    left, right = st.columns(2)
-    left.altair_chart(
-        alt.Chart(types)
+    st.subheader("Time to value against each type's range")
+    statuses = types.melt(
+        ["partner_type", "time_to_value_range"], STATUSES, "status", "partners_in_status"
+    )
+    st.altair_chart(
+        alt.Chart(statuses)
         .mark_bar()
         .encode(
-            x=alt.X("tier_revenue_usd:Q", title="tier revenue (USD)"),
-            y=alt.Y("partner_type:N", sort="-x", title=None),
-            tooltip=["partner_type", "tier_revenue_usd", "partners"],
-        ),
+            x=alt.X("partners_in_status:Q", title="signed partners"),
+            y=alt.Y("partner_type:N", title=None),
+            color=alt.Color(
+                "status:N",
+                sort=STATUSES,
+                scale=alt.Scale(
+                    domain=STATUSES,
+                    range=["#2e7d32", "#66bb6a", "#ef6c00", "#90a4ae", "#c62828"],
+                ),
+            ),
+            order=alt.Order("status_rank:Q"),
+            tooltip=["partner_type", "time_to_value_range", "status", "partners_in_status"],
+        )
+        .transform_calculate(status_rank=f"indexof({STATUSES}, datum.status)")
+        .properties(height=220),
         width="stretch",
     )
-    right.altair_chart(
+    st.subheader("Key metric per type")
+    st.altair_chart(
         alt.Chart(types)
         .mark_bar()
         .encode(
-            x=alt.X("activation_rate:Q", title="activation rate", axis=alt.Axis(format="%")),
-            y=alt.Y("partner_type:N", sort="-x", title=None),
-            tooltip=["partner_type", alt.Tooltip("activation_rate:Q", format=".1%")],
+            x=alt.X("key_metric_total:Q", title="key metric total"),
+            y=alt.Y("partner_type:N", title=None),
+            color=alt.Color("key_metric:N", title="key metric"),
+            tooltip=["partner_type", "key_metric", "key_metric_total"],
         )
-        + alt.Chart().mark_rule(color="green", strokeDash=[4, 4]).encode(x=alt.datum(0.6)),
+        .properties(height=200),
         width="stretch",
     )

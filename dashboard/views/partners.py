@@ -117,6 +117,17 @@ def partner_page(partner: pd.Series, as_of) -> None:
         )
         st.altair_chart(timeline, width="stretch")
 
+    scorecard = warehouse.query(
+        "select * exclude (partner_id) from marts.partner_scorecard where partner_id = ? "
+        "order by quarter_start",
+        [partner_id],
+    )
+    st.markdown("**Quarterly scorecard**")
+    if scorecard.empty:
+        st.caption("No scorecard: the partner is not signed.")
+    else:
+        st.dataframe(scorecard, hide_index=True, key="scorecard")
+
     deals = warehouse.query(
         """
         select a.opportunity_id, o.close_date, o.is_won, o.revenue_usd,
