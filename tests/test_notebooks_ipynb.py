@@ -41,4 +41,4 @@ def test_notebook_runs_headless_on_the_sample(path, build_warehouse, monkeypatch
     printed = "".join(output.get("text", "") for output in outputs)
     assert f"warehouse as of {SAMPLE_AS_OF}" in printed
     charts = [output for output in outputs if "vega" in str(output.get("data", {}))]
-    assert len(charts) >= 3, f"{path.name} drew {len(charts)} charts"
+    assert len(charts) >= 2, f"{path.name} drew {len(charts)} charts"
