@@ -1,5 +1,6 @@
 """The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner sql`,
-`partner generate`, `partner dashboard`. Each is a thin call into the modules that do the work."""
+`partner explain`, `partner generate`, `partner dashboard`. Each is a thin call into the modules
+that do the work."""
 
 from __future__ import annotations
 
@@ -30,68 +31,16 @@ def _money(value) -> str:
 
 
 def print_kpis(settings: Settings) -> None:
+    from dagster_project.kpi_report import kpi_report
+
     con = connect_read_only(settings)
     try:
-        row = con.execute(
-            """
-            select as_of_date, total_revenue_usd, partner_sourced_revenue_usd,
-                   partner_influenced_revenue_usd, sourced_share, influenced_share,
-                   signed_partners, active_partners, activation_rate,
-                   median_days_to_first_deal, share_first_deal_under_90d,
-                   partners_waiting_past_90d, partner_nps
-            from marts.program_kpis
-            order by as_of_date desc
-            limit 1
-            """
-        ).fetchone()
+        lines = kpi_report(con)
     finally:
         con.close()
-    if row is None:
+    if lines is None:
         sys.exit("marts.program_kpis is empty")
-    (
-        as_of,
-        total,
-        sourced,
-        influenced,
-        sourced_share,
-        influenced_share,
-        signed,
-        active,
-        activation,
-        median_days,
-        under_90,
-        waiting,
-        nps,
-    ) = row
-    median_text = "n/a" if median_days is None else f"{median_days:g} days"
-    nps_text = "n/a" if nps is None else f"{nps:.0f}"
-    lines = [
-        ("total revenue", _money(total), ""),
-        (
-            "partner-sourced revenue",
-            _money(sourced),
-            f"share {_pct(sourced_share)} (target 20-30%)",
-        ),
-        (
-            "partner-influenced revenue",
-            _money(influenced),
-            f"share {_pct(influenced_share)} (target 40-50%)",
-        ),
-        (
-            "activation rate",
-            _pct(activation),
-            f"{active} of {signed} signed active (target >= 60%)",
-        ),
-        (
-            "median days to first deal",
-            median_text,
-            f"{_pct(under_90)} under 90 days, {waiting} waiting past 90 days (target < 90)",
-        ),
-        ("partner NPS", nps_text, "(target >= 50)"),
-    ]
-    print(f"\nPartner program as of {as_of} (trailing 365 days, reporting currency)")
-    for label, value, note in lines:
-        print(f"  {label:<27}{value:>18}   {note}")
+    print("\n" + "\n".join(lines))
     print(f"\nwarehouse: {settings.warehouse} (schema `marts`)")
 
 
@@ -184,6 +133,22 @@ def main(argv: list[str] | None = None) -> None:
     sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
     sql.add_argument("query")
     sql.add_argument("--csv", action="store_true", help="print CSV for a spreadsheet")
+    explain = commands.add_parser("explain", help="explain one revenue line and its credits")
+    explain.add_argument("line_id")
+    explain.add_argument("--partner", help="only this partner's touches and credits")
+    explain.add_argument(
+        "--model",
+        choices=[
+            "sourced",
+            "first_touch",
+            "last_touch",
+            "linear",
+            "position_based",
+            "time_decay",
+            "program",
+        ],
+        help="only this attribution model (default: all side by side)",
+    )
     dashboard = commands.add_parser("dashboard", help="serve the dashboard (Streamlit)")
     dashboard.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
@@ -248,6 +213,10 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(str(err))
     elif args.command == "sql":
         run_sql(settings, args.query, as_csv=args.csv)
+    elif args.command == "explain":
+        from dagster_project.explain import print_explanation
+
+        print_explanation(settings, args.line_id, partner=args.partner, model=args.model)
     elif args.command == "dashboard":
         serve_dashboard(settings, args.host, args.port)
     elif args.command == "generate":

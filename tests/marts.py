@@ -25,6 +25,8 @@ MARTS = (
     "fct_partner_flags",
     "partner_type_kpis",
     "partner_scorecard",
+    "fct_credit_trail",
+    "fct_line_touches",
 )
 
 

@@ -262,6 +262,10 @@ def test_failing_warning_checks_let_the_run_publish(good_run):
             "fct_partner_flags",
             "program_kpis",
             "program_tier_kpis",
+            "partner_type_kpis",
+            "partner_scorecard",
+            "fct_credit_trail",
+            "fct_line_touches",
         )
     }
 
@@ -354,9 +358,15 @@ def test_a_failing_gx_suite_stops_the_run_before_publishing(good_run, tmp_path):
         for key, ev in checks.items()
         if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR
     }
-    assert list(blocking_failures) == [
-        ("marts/fct_partner_attribution", "gx_fct_partner_attribution")
+    # the GX suite and the reconciliation of the line's credited revenue both see it
+    assert set(blocking_failures) == {
+        ("marts/fct_partner_attribution", "gx_fct_partner_attribution"),
+        ("marts/fct_partner_attribution", "credits_add_up_to_line_revenue"),
+    }
+    reconciliation = blocking_failures[
+        ("marts/fct_partner_attribution", "credits_add_up_to_line_revenue")
     ]
+    assert "O1" in (reconciliation.description or "") + str(reconciliation.metadata)
     evaluation = blocking_failures[("marts/fct_partner_attribution", "gx_fct_partner_attribution")]
     credit_error = evaluation.metadata["expect_column_values_to_be_between(max_credit_error)"]
     assert credit_error.value.startswith("1 unexpected, e.g. [0.3999")  # |1.4 - 1|

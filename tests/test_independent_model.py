@@ -158,6 +158,9 @@ class Line:
     sourcing_partner: str | None = None
     source_rule: str | None = None
     touches: list[Touch] = field(default_factory=list)  # deduplicated, in window, ordered
+    linked: list[Touch] = field(default_factory=list)  # every linked touch, counted or not
+    lapsed: list[Touch] = field(default_factory=list)  # registrations lapsed before creation
+    source_event: Touch | None = None  # the event that sourced it (kind = the source rule)
 
     @property
     def influenced(self) -> bool:
@@ -322,9 +325,12 @@ def build_model() -> Model:
     for r in registrations:
         if r["_approved"] and r["opportunity_id"] in opportunities:
             opp = opportunities[r["opportunity_id"]]
-            raw_touches[opp.line_id].append(
-                Touch(r["partner_id"], "deal_registration", r["_at"], r["registration_id"])
-            )
+            touch = Touch(r["partner_id"], "deal_registration", r["_at"], r["registration_id"])
+            expires = _date(r.get("expires_at"))
+            if expires and expires < opp.created:  # lapsed before the opportunity existed
+                opp.lapsed.append(touch)
+                continue
+            raw_touches[opp.line_id].append(touch)
             if r["_at"].date() <= opp.created + dt.timedelta(days=GRACE_DAYS):
                 dr_sources[opp.line_id].append((r["_at"], r["registration_id"], r["partner_id"]))
 
@@ -386,6 +392,7 @@ def build_model() -> Model:
             window_end=at.date(),
             sourcing_partner=partner,
             source_rule="marketplace",
+            source_event=Touch(partner, "marketplace", at, tx["transaction_id"]),
         )
     for code in marketplace_codes - set(partners):
         partners[code] = {
@@ -431,6 +438,7 @@ def build_model() -> Model:
     # dedupe, window, sourcing -----------------------------------------------------------------
     for opp_id, line in opportunities.items():
         kept: dict[tuple, Touch] = {}
+        line.linked = raw_touches.get(opp_id, [])
         for touch in raw_touches.get(opp_id, []):
             key = (touch.partner, touch.kind, touch.day)
             if key not in kept or touch.touch_id < kept[key].touch_id:
@@ -446,8 +454,9 @@ def build_model() -> Model:
             ("marketplace", mp_sources),
         ):
             if candidates.get(opp_id):
-                _, _, partner = min(candidates[opp_id])
+                at, event_id, partner = min(candidates[opp_id])
                 line.sourcing_partner, line.source_rule = partner, rule
+                line.source_event = Touch(partner, rule, at, event_id)
                 break
 
     # attribution ------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
--- Each partner's share of a line with the revenue it earns: share × the line's revenue, split in
--- whole cents that add up to the line's revenue exactly (macros/allocate_cents.sql). Unconverted
--- lines earn null.
+-- Each partner's credit in a line under each model, the sum of its touches' shares, with the
+-- revenue it earns: credit × the line's revenue, split in whole cents that add up to the line's
+-- revenue exactly (macros/allocate_cents.sql). Unconverted lines earn null.
 with shares as (
     select * from {{ ref('int_attribution_shares') }}
 ),
@@ -9,25 +9,35 @@ lines as (
     select * from {{ ref('int_revenue_lines') }}
 ),
 
+partner_credits as (
+    select
+        line_id,
+        partner_id,
+        model,
+        sum(share) as credit
+    from shares
+    group by line_id, partner_id, model
+),
+
 final as (
     select
-        shares.line_id,
-        shares.partner_id,
-        shares.model,
-        shares.credit,
+        partner_credits.line_id,
+        partner_credits.partner_id,
+        partner_credits.model,
+        partner_credits.credit,
         cast(
             {{ allocate_cents(
                 'lines.revenue_usd',
-                'shares.credit',
-                'shares.line_id, shares.model',
-                'shares.partner_id'
+                'partner_credits.credit',
+                'partner_credits.line_id, partner_credits.model',
+                'partner_credits.partner_id'
             ) }} as decimal(18, 2)
         ) as credited_revenue_usd,
         lines.line_kind,
         lines.close_date,
         lines.is_won
-    from shares
-    inner join lines on shares.line_id = lines.line_id
+    from partner_credits
+    inner join lines on partner_credits.line_id = lines.line_id
 )
 
 select * from final

@@ -1,7 +1,9 @@
 -- Deal registrations up to D with the account they hold (METRICS.md section 2): its account_id,
 -- else the account matched from customer_domain, else the account of the opportunity it names.
 -- A registration counts as approved when approved, or approved and since expired (section 2:
--- expiry does not matter once the opportunity exists; holds end at expires_at, section 7).
+-- expiry does not matter once the opportunity exists; holds end at expires_at, section 7). One
+-- whose expiry is before the creation date of the opportunity it names had lapsed before that
+-- opportunity existed: it neither sources nor touches it (it still counts toward tiers).
 with registrations as (
     select * from {{ ref('stg_crm__deal_registrations') }}
     where registered_date <= {{ as_of_date() }}
@@ -25,6 +27,10 @@ final as (
             registrations.status = 'approved'
             or (registrations.status = 'expired' and registrations.approved_at is not null)
         ) as is_approved,
+        -- lapsed before the opportunity it names was created (UTC dates; expiring that day is not)
+        coalesce(
+            registrations.expires_date < opportunities.created_date, false
+        ) as is_lapsed_before_opportunity,
         registrations.registered_at,
         registrations.registered_date,
         registrations.expires_date,

@@ -1,7 +1,8 @@
 -- The partner that sourced each opportunity, if any (METRICS.md section 2). Precedence, first
 -- match wins: 1 an approved deal registration naming it, registered on or before its creation or
--- within the grace days after; 2 a converted referral on its account within the look-back before
--- creation; 3 a marketplace transaction linked to it. Ties: earliest event, then smallest id.
+-- within the grace days after, unless it lapsed before the opportunity existed; 2 a converted
+-- referral on its account within the look-back before creation; 3 a marketplace transaction
+-- linked to it. Ties: earliest event, then smallest id.
 with opportunities as (
     select * from {{ ref('int_opportunities_valued') }}
 ),
@@ -34,6 +35,7 @@ by_registration as (
     inner join opportunities on registrations.opportunity_id = opportunities.opportunity_id
     where
         registrations.is_approved
+        and not registrations.is_lapsed_before_opportunity
         and registrations.registered_date
         <= {{ add_days('opportunities.created_date', var('deal_registration_grace_days')) }}
 ),
@@ -92,6 +94,7 @@ final as (
         partner_id as sourcing_partner_id,
         source_rule,
         event_id as source_event_id,
+        event_at as source_event_at,
         cast(event_at as date) as source_event_date
     from ranked
     where candidate_rank = 1

@@ -50,7 +50,8 @@ final as (
         dated.campaign_id,
         dated.marketplace_offer_id,
         {{ to_reporting_currency('dated.amount', 'dated.currency', 'fx.rate_to_reporting') }}
-            as amount_usd
+            as amount_usd,
+        {{ reporting_rate('dated.currency', 'fx.rate_to_reporting') }} as fx_rate
     from dated
     left join fx
         on dated.currency = fx.currency and dated.window_end_date = fx.rate_day

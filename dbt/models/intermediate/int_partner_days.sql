@@ -2,9 +2,12 @@
 -- with the rules applied at X to everything dated on or before X (METRICS.md section 0):
 -- signed, active, first deal and latest NPS score. program_kpis aggregates it; dim_partners reads
 -- the row of D, so both tell the same story.
--- Each "as of X" value is a running max / min over the partner's days, fed by the events that
--- became known that day (events known before the series are folded into its first day), so the
--- cost grows with partners × days, not with events × days.
+-- An activity or deal counts on the days of its period (int_partner_activity_events,
+-- int_partner_won_deals). Most periods last through D: a running max / min over the partner's
+-- days, fed on the day each starts (earlier ones folded into the series' first day). The few that
+-- end before D (a touch leaving a still-open opportunity's window) are evaluated on the days
+-- their periods start or end and carried to the days between, so the cost grows with partners x
+-- days plus events, not with events x days.
 {%- set series_days = var('kpi_series_days') %}
 {%- set activity_days = var('activity_window_days') %}
 {%- set nps_days = var('nps_window_days') %}
@@ -33,21 +36,87 @@ series_days as (
 activity_known as (
     select
         partner_id,
-        greatest(known_date, {{ series_start }}) as known_day,
+        greatest(counts_from, {{ series_start }}) as known_day,
         max(activity_date) as latest_activity_date
     from activity_events
-    where known_date <= {{ as_of_date() }}
-    group by partner_id, greatest(known_date, {{ series_start }})
+    where counts_to = {{ as_of_date() }}
+    group by partner_id, greatest(counts_from, {{ series_start }})
 ),
 
 deals_known as (
     select
         partner_id,
-        greatest(known_date, {{ series_start }}) as known_day,
+        greatest(counts_from, {{ series_start }}) as known_day,
         min(deal_date) as earliest_deal_date
     from won_deals
-    where known_date <= {{ as_of_date() }}
-    group by partner_id, greatest(known_date, {{ series_start }})
+    where counts_to = {{ as_of_date() }}
+    group by partner_id, greatest(counts_from, {{ series_start }})
+),
+
+-- periods ending before D: the days where one starts or ends, and what counts on each
+passing_activity as (
+    select * from activity_events
+    where counts_to < {{ as_of_date() }} and counts_to >= {{ series_start }}
+),
+
+passing_deals as (
+    select * from won_deals
+    where counts_to < {{ as_of_date() }} and counts_to >= {{ series_start }}
+),
+
+breakpoints as (
+    select
+        partner_id,
+        greatest(counts_from, {{ series_start }}) as breakpoint_day
+    from passing_activity
+    union
+    select
+        partner_id,
+        {{ add_days('counts_to', 1) }} as breakpoint_day
+    from passing_activity
+    union
+    select
+        partner_id,
+        greatest(counts_from, {{ series_start }}) as breakpoint_day
+    from passing_deals
+    union
+    select
+        partner_id,
+        {{ add_days('counts_to', 1) }} as breakpoint_day
+    from passing_deals
+),
+
+passing_activity_at as (
+    select
+        breakpoints.partner_id,
+        breakpoints.breakpoint_day,
+        max(passing_activity.activity_date) as latest_activity_date
+    from breakpoints
+    left join passing_activity
+        on
+            breakpoints.partner_id = passing_activity.partner_id
+            and passing_activity.counts_from <= breakpoints.breakpoint_day
+            and passing_activity.counts_to >= breakpoints.breakpoint_day
+    group by breakpoints.partner_id, breakpoints.breakpoint_day
+),
+
+-- what is passing at each breakpoint (and so on every day until the next one)
+passing_at as (
+    select
+        passing_activity_at.partner_id,
+        passing_activity_at.breakpoint_day,
+        passing_activity_at.latest_activity_date,
+        min(passing_deals.deal_date) as earliest_deal_date
+    from passing_activity_at
+    left join passing_deals
+        on
+            passing_activity_at.partner_id = passing_deals.partner_id
+            and passing_deals.counts_from <= passing_activity_at.breakpoint_day
+            and passing_deals.counts_to >= passing_activity_at.breakpoint_day
+    group by
+        passing_activity_at.partner_id,
+        passing_activity_at.breakpoint_day,
+        passing_activity_at.latest_activity_date
 ),
 
 -- responses in the order they were given; the latest one on or before X is the partner's latest
@@ -90,7 +159,8 @@ partner_days as (
         ) as is_signed,
         max(activity_known.latest_activity_date) over partner_history as last_activity_date,
         min(deals_known.earliest_deal_date) over partner_history as first_deal_date,
-        max(nps_known.latest_response_sequence) over partner_history as latest_response_sequence
+        max(nps_known.latest_response_sequence) over partner_history as latest_response_sequence,
+        max(breakpoints.breakpoint_day) over partner_history as breakpoint_day
     from series_days
     cross join partners
     left join activity_known
@@ -105,11 +175,33 @@ partner_days as (
         on
             partners.partner_id = nps_known.partner_id
             and series_days.date_day = nps_known.known_day
+    left join breakpoints
+        on
+            partners.partner_id = breakpoints.partner_id
+            and series_days.date_day = breakpoints.breakpoint_day
     window partner_history as (
         partition by partners.partner_id
         order by series_days.date_day
         rows between unbounded preceding and current row
     )
+),
+
+-- what lasts through D and what is passing on the day, together
+partner_days_combined as (
+    select
+        partner_days.date_day,
+        partner_days.partner_id,
+        partner_days.agreement_date,
+        partner_days.is_signed,
+        partner_days.latest_response_sequence,
+        greatest(partner_days.last_activity_date, passing_at.latest_activity_date)
+            as last_activity_date,
+        least(partner_days.first_deal_date, passing_at.earliest_deal_date) as first_deal_date
+    from partner_days
+    left join passing_at
+        on
+            partner_days.partner_id = passing_at.partner_id
+            and partner_days.breakpoint_day = passing_at.breakpoint_day
 ),
 
 final as (
@@ -133,7 +225,7 @@ final as (
             when nps_responses.responded_date > {{ add_days('partner_days.date_day', -nps_days) }}
                 then nps_responses.score
         end as latest_nps_score
-    from partner_days
+    from partner_days_combined as partner_days
     left join nps_responses
         on
             partner_days.partner_id = nps_responses.partner_id

@@ -31,10 +31,13 @@ opportunity_lines as (
         opportunities.amount,
         opportunities.currency,
         opportunities.amount_usd,
+        opportunities.fx_rate,
         opportunities.campaign_id,
         sourcing.sourcing_partner_id,
         sourcing.source_rule,
         sourcing.source_event_date as sourced_date,
+        sourcing.source_event_id,
+        sourcing.source_event_at,
         cast(null as {{ dbt.type_string() }}) as transaction_id,
         cast(null as timestamp) as transaction_at
     from opportunities
@@ -56,10 +59,13 @@ marketplace_lines as (
         {{ to_reporting_currency(
             'marketplace_only.gross_amount', 'marketplace_only.currency', 'fx.rate_to_reporting'
         ) }} as amount_usd,
+        {{ reporting_rate('marketplace_only.currency', 'fx.rate_to_reporting') }} as fx_rate,
         cast(null as {{ dbt.type_string() }}) as campaign_id,
         marketplace_only.partner_id as sourcing_partner_id,
         'marketplace' as source_rule,
         marketplace_only.transaction_date as sourced_date,
+        marketplace_only.transaction_id as source_event_id,
+        marketplace_only.transaction_at as source_event_at,
         marketplace_only.transaction_id,
         marketplace_only.transaction_at
     from marketplace_only

@@ -1,8 +1,11 @@
 -- Every touch linking a partner to an opportunity up to D (METRICS.md section 2, touches table):
 -- the CRM's logged touches plus those derived from registrations, referrals, marketplace
--- transactions, integration installs and MDF-funded campaigns. Touches of the same partner, kind
--- and opportunity on the same date count once (the smallest touch id stays). Touches of deleted
--- partners or opportunities are gone with them.
+-- transactions, integration installs and MDF-funded campaigns, every one kept with why it may not
+-- count: touches of the same partner, kind and opportunity on the same date count once (the
+-- smallest touch id stays, the others are same-day duplicates), and an approved registration that
+-- lapsed before the opportunity existed is no touch at all (kept to explain it). Touches of deleted
+-- partners or opportunities are gone with them. The influence window is applied in
+-- int_line_touches_classified.
 with opportunities as (
     select * from {{ ref('int_opportunities_valued') }}
 ),
@@ -41,7 +44,8 @@ crm_touches as (
         touch_kind,
         opportunity_id,
         partner_id,
-        touched_at
+        touched_at,
+        false as is_registration_lapsed
     from logged_touches
 ),
 
@@ -51,7 +55,8 @@ registration_touches as (
         'deal_registration' as touch_kind,
         opportunity_id,
         partner_id,
-        registered_at as touched_at
+        registered_at as touched_at,
+        is_lapsed_before_opportunity as is_registration_lapsed
     from registrations
     where is_approved and opportunity_id is not null
 ),
@@ -62,16 +67,11 @@ referral_touches as (
         'referral' as touch_kind,
         opportunities.opportunity_id,
         referrals.partner_id,
-        referrals.converted_at as touched_at
+        referrals.converted_at as touched_at,
+        false as is_registration_lapsed
+    -- every opportunity of the account, in or out of its influence window
     from referrals
-    inner join opportunities
-        on
-            referrals.account_id = opportunities.account_id
-            -- only what can fall in the influence window (int_line_touches applies it): keeps a
-            -- busy account's referrals x opportunities from exploding
-            and referrals.converted_date <= opportunities.window_end_date
-            and referrals.converted_date
-            >= {{ add_days('opportunities.window_end_date', -var('influence_window_days')) }}
+    inner join opportunities on referrals.account_id = opportunities.account_id
     where referrals.is_converted_as_of
 ),
 
@@ -81,7 +81,8 @@ marketplace_touches as (
         'marketplace' as touch_kind,
         opportunity_id,
         partner_id,
-        transaction_at as touched_at
+        transaction_at as touched_at,
+        false as is_registration_lapsed
     from marketplace_transactions
     where opportunity_id is not null
 ),
@@ -92,7 +93,8 @@ integration_touches as (
         'integration' as touch_kind,
         opportunities.opportunity_id,
         installs.partner_id,
-        installs.installed_at as touched_at
+        installs.installed_at as touched_at,
+        false as is_registration_lapsed
     from installs
     inner join opportunities
         on
@@ -110,7 +112,8 @@ mdf_touches as (
         'mdf_campaign' as touch_kind,
         opportunities.opportunity_id,
         requests.partner_id,
-        opportunities.created_at as touched_at
+        opportunities.created_at as touched_at,
+        false as is_registration_lapsed
     from fund_requests as requests
     inner join opportunities on requests.campaign_id = opportunities.campaign_id
     where
@@ -139,18 +142,21 @@ existing as (
         unioned.opportunity_id,
         unioned.partner_id,
         unioned.touched_at,
-        cast(unioned.touched_at as date) as touched_date
+        cast(unioned.touched_at as date) as touched_date,
+        unioned.is_registration_lapsed
     from unioned
     inner join opportunities on unioned.opportunity_id = opportunities.opportunity_id
     inner join partners on unioned.partner_id = partners.partner_id
     where cast(unioned.touched_at as date) <= {{ as_of_date() }}
 ),
 
-deduplicated as (
+-- a lapsed registration is no touch, so it never takes a real touch's place in the de-duplication
+ranked as (
     select
         *,
         row_number() over (
-            partition by partner_id, touch_kind, opportunity_id, touched_date
+            partition by
+                partner_id, touch_kind, opportunity_id, touched_date, is_registration_lapsed
             order by touch_id
         ) as same_day_rank
     from existing
@@ -163,9 +169,10 @@ final as (
         opportunity_id,
         partner_id,
         touched_at,
-        touched_date
-    from deduplicated
-    where same_day_rank = 1
+        touched_date,
+        is_registration_lapsed,
+        not is_registration_lapsed and same_day_rank > 1 as is_same_day_duplicate
+    from ranked
 )
 
 select * from final

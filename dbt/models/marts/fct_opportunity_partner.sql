@@ -47,6 +47,7 @@ final as (
         lines.is_unconverted,
         lines.sourcing_partner_id,
         lines.source_rule,
+        lines.source_event_id as sourcing_event_id,
         line_marketplaces.marketplace,
         (
             lines.sourcing_partner_id is not null
@@ -56,7 +57,9 @@ final as (
         lines.created_date,
         lines.is_closed,
         lines.amount,
-        lines.campaign_id
+        lines.campaign_id,
+        lines.fx_rate,
+        lines.window_end_date as valued_on
     from lines
     left join touch_counts on lines.line_id = touch_counts.line_id
     left join line_marketplaces

@@ -192,8 +192,8 @@ quarter_tiers as (
             and tier_days.date_day <= partner_quarters.quarter_last_day
 ),
 
--- active on the quarter's last day X: signed on X, with an activity known by X and dated in the
--- activity window up to X (section 4, restated at X)
+-- active on the quarter's last day X: signed on X, with an activity that counts on X (restated at
+-- X: int_partner_activity_events) and dated in the activity window up to X (section 4)
 quarter_activity as (
     select distinct
         partner_quarters.partner_id,
@@ -202,7 +202,8 @@ quarter_activity as (
     inner join activity_events
         on
             partner_quarters.partner_id = activity_events.partner_id
-            and activity_events.known_date <= partner_quarters.quarter_last_day
+            and activity_events.counts_from <= partner_quarters.quarter_last_day
+            and activity_events.counts_to >= partner_quarters.quarter_last_day
             and activity_events.activity_date
             > {{ add_days('partner_quarters.quarter_last_day', -var('activity_window_days')) }}
     where

@@ -10,8 +10,12 @@ with partner_days as (
     select * from {{ ref('int_partner_days') }}
 ),
 
-line_touches as (
-    select * from {{ ref('int_line_touches') }}
+sourcing_periods as (
+    select * from {{ ref('int_line_sourcing_periods') }}
+),
+
+touch_periods as (
+    select * from {{ ref('int_line_touch_periods') }}
 ),
 
 lines as (
@@ -22,28 +26,39 @@ series_days as (
     {{ date_spine(series_start, as_of_date()) }}
 ),
 
-first_touches as (
-    select
-        line_id,
-        min(touched_date) as first_touch_date
-    from line_touches
-    group by line_id
-),
-
 won_lines as (
     select
-        lines.revenue_usd,
-        lines.close_date,
-        lines.sourcing_partner_id,
-        lines.sourced_date,
-        first_touches.first_touch_date
+        line_id,
+        revenue_usd,
+        close_date
     from lines
-    left join first_touches on lines.line_id = first_touches.line_id
-    where lines.is_won and lines.revenue_usd is not null
+    where is_won and revenue_usd is not null
 ),
 
--- A won line counts on day X from its close (and, as sourced or influenced, from the day its
--- partner link exists: the sourcing event or the first touch) until it leaves the trailing window.
+-- from the close on, the first day a won line is sourced (by whichever event sources it then)
+-- and the first day one of its window touches counts (history restated, METRICS.md section 0)
+first_sourced as (
+    select
+        won_lines.line_id,
+        min(greatest(sourcing_periods.valid_from, won_lines.close_date)) as sourced_from
+    from sourcing_periods
+    inner join won_lines on sourcing_periods.line_id = won_lines.line_id
+    where sourcing_periods.valid_to >= won_lines.close_date
+    group by won_lines.line_id
+),
+
+first_touched as (
+    select
+        won_lines.line_id,
+        min(touch_periods.counts_from) as touched_from
+    from touch_periods
+    inner join won_lines on touch_periods.line_id = won_lines.line_id
+    where touch_periods.counts_from >= won_lines.close_date
+    group by won_lines.line_id
+),
+
+-- A won line counts on day X from its close (as sourced or influenced, from the first day it is
+-- sourced or touched on) until it leaves the trailing window.
 line_periods as (
     select
         'total' as measure,
@@ -54,24 +69,24 @@ line_periods as (
     union all
     select
         'sourced' as measure,
-        revenue_usd,
-        greatest(close_date, sourced_date) as counts_from,
-        close_date as closed_on
+        won_lines.revenue_usd,
+        first_sourced.sourced_from as counts_from,
+        won_lines.close_date as closed_on
     from won_lines
-    where sourcing_partner_id is not null
+    inner join first_sourced on won_lines.line_id = first_sourced.line_id
     union all
     select
         'influenced' as measure,
-        revenue_usd,
-        greatest(
-            close_date,
-            least(
-                coalesce(sourced_date, first_touch_date), coalesce(first_touch_date, sourced_date)
-            )
+        won_lines.revenue_usd,
+        least(
+            coalesce(first_sourced.sourced_from, first_touched.touched_from),
+            coalesce(first_touched.touched_from, first_sourced.sourced_from)
         ) as counts_from,
-        close_date as closed_on
+        won_lines.close_date as closed_on
     from won_lines
-    where sourcing_partner_id is not null or first_touch_date is not null
+    left join first_sourced on won_lines.line_id = first_sourced.line_id
+    left join first_touched on won_lines.line_id = first_touched.line_id
+    where first_sourced.line_id is not null or first_touched.line_id is not null
 ),
 
 -- +revenue the day a line starts counting, -revenue the day it leaves the window; changes before
