@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test lint format dev docs docs-generate clean
+.PHONY: setup run test lint format dev docs docs-generate dashboard notebooks clean
 
 setup:  ## install the locked dependencies and prepare the dbt manifest
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -44,6 +44,12 @@ docs-generate:
 	served=$$($(UV) run python -c 'from dagster_project.settings import Settings; print(Settings.from_env().warehouse)') && \
 	if [ -f "$$served" ]; then cp "$$served" "$$copy/docs.duckdb"; fi && \
 	cd dbt && PARTNER_WAREHOUSE="$$copy/docs.duckdb" $(UV) run dbt docs generate --profiles-dir .
+
+dashboard: setup  ## the dashboard on http://127.0.0.1:8501, reading PARTNER_WAREHOUSE read-only
+	$(UV) run partner dashboard
+
+notebooks: setup  ## Jupyter on the analyst notebooks (notebooks/*.ipynb)
+	$(UV) run jupyter notebook --ip 127.0.0.1 --notebook-dir notebooks
 
 clean:
 	rm -rf dbt/target dbt/logs .pytest_cache .ruff_cache

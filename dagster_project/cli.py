@@ -1,5 +1,6 @@
 """The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner sql`,
-`partner explain`, `partner generate`. Each is a thin call into the modules that do the work."""
+`partner explain`, `partner generate`, `partner dashboard`. Each is a thin call into the modules
+that do the work."""
 
 from __future__ import annotations
 
@@ -99,6 +100,20 @@ def run_sql(settings: Settings, query: str, as_csv: bool = False) -> None:
         con.close()
 
 
+def serve_dashboard(settings: Settings, host: str, port: int) -> None:
+    """Streamlit in this process's place, reading the same warehouse as the other commands."""
+    import os
+
+    from dagster_project.settings import PROJECT_ROOT
+
+    os.environ["PARTNER_WAREHOUSE"] = str(settings.warehouse)
+    app = PROJECT_ROOT / "dashboard" / "app.py"
+    print(f"dashboard on http://{host}:{port} reading {settings.warehouse}")
+    streamlit = [sys.executable, "-m", "streamlit", "run", str(app)]
+    options = ["--server.headless", "true", "--server.address", host, "--server.port", str(port)]
+    os.execv(sys.executable, [*streamlit, *options, "--browser.gatherUsageStats", "false"])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="partner", description=__doc__)
     parser.add_argument(
@@ -134,6 +149,11 @@ def main(argv: list[str] | None = None) -> None:
         ],
         help="only this attribution model (default: all side by side)",
     )
+    dashboard = commands.add_parser("dashboard", help="serve the dashboard (Streamlit)")
+    dashboard.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
+    dashboard.add_argument("--port", type=int, default=8501)
     generate = commands.add_parser("generate", help="write a generated sample landing folder")
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
@@ -197,6 +217,8 @@ def main(argv: list[str] | None = None) -> None:
         from dagster_project.explain import print_explanation
 
         print_explanation(settings, args.line_id, partner=args.partner, model=args.model)
+    elif args.command == "dashboard":
+        serve_dashboard(settings, args.host, args.port)
     elif args.command == "generate":
         # The generator is not part of the pipeline: imported only when asked for.
         from sample_generator import generate as generate_sample

@@ -1,0 +1,1 @@
+"""The partner program dashboard (Streamlit): `make dashboard` or `partner dashboard`."""

@@ -1,0 +1,87 @@
+"""Data health: what the last runs loaded, rejected and quarantined; how fresh each source is."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from dashboard import warehouse
+from dashboard.common import header
+
+
+def render() -> None:
+    as_of = header("Data health")
+    if as_of is None:
+        return
+    if "load_log" not in warehouse.tables("audit"):
+        st.info("This warehouse has no load log.")
+        return
+    fresh = warehouse.query(
+        """
+        select source, max(export_date) as last_export, ? - max(export_date) as days_since_export,
+               count(*) as files
+        from audit.load_log
+        where status <> 'rejected'
+        group by source
+        order by days_since_export desc, source
+        """,
+        [as_of],
+    )
+    st.subheader("Freshness: days since each source's last export")
+    if fresh.empty:
+        st.caption("No export has been loaded yet.")
+    else:
+        st.altair_chart(
+            alt.Chart(fresh)
+            .mark_bar()
+            .encode(
+                x=alt.X("days_since_export:Q", title="days since last export"),
+                y=alt.Y("source:N", sort="-x", title=None),
+                tooltip=["source", "last_export:T", "days_since_export", "files"],
+            ),
+            width="stretch",
+        )
+        st.dataframe(fresh, hide_index=True)
+
+    st.subheader("Load log of the last runs")
+    runs = warehouse.query(
+        """
+        select date_trunc('minute', loaded_at) as run_at, status, count(*) as files,
+               sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
+               sum(rows_quarantined) as rows_quarantined
+        from audit.load_log
+        group by all
+        order by run_at desc, status
+        limit 30
+        """
+    )
+    st.dataframe(runs, hide_index=True)
+    with st.expander("Every file of the last runs"):
+        st.dataframe(
+            warehouse.query(
+                "select * exclude (content_hash) from audit.load_log "
+                "order by load_seq desc limit 500"
+            ),
+            hide_index=True,
+        )
+
+    st.subheader("Rejected files")
+    rejected = warehouse.query(
+        "select file_path, export_date, reason, loaded_at from audit.load_log "
+        "where status = 'rejected' order by loaded_at desc, file_path"
+    )
+    if rejected.empty:
+        st.caption("No file was rejected.")
+    else:
+        st.dataframe(rejected, hide_index=True)
+
+    st.subheader("Quarantined rows")
+    quarantined = warehouse.query(
+        "select file_path, line_number, reason from audit.quarantine "
+        "order by load_seq desc, file_path, line_number limit 1000"
+    )
+    if quarantined.empty:
+        st.caption("No row was quarantined.")
+    else:
+        st.caption(f"{len(quarantined)} rows (the latest 1,000 at most).")
+        st.dataframe(quarantined, hide_index=True)
