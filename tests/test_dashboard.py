@@ -124,9 +124,23 @@ def test_one_partner_page_shows_its_credit_under_each_model(sample, sql, monkeyp
         """
     )
     app.selectbox(key="partner").select(partner_id).run()
-    deals_table = app.dataframe[-1].value
+    deals_table = app.dataframe[-2].value  # the last one is the chosen deal's credit trail
     assert len(deals_table) == deals
     assert float(deals_table["program"].sum()) == pytest.approx(float(program_credit))
+
+    # the credit trail of the chosen deal adds up to the partner's credit on it, per model
+    deal = app.selectbox(key="trail_deal").value
+    credited = dict(
+        sql(
+            "select model, credited_revenue_usd from marts.fct_partner_attribution"
+            " where partner_id = ? and opportunity_id = ?",
+            [partner_id, deal],
+        )
+    )
+    trail = app.dataframe[-1].value
+    assert set(trail["model"]) == set(credited)
+    for model, cents in trail.groupby("model")["credited_revenue_usd"].sum().items():
+        assert float(cents) == pytest.approx(float(credited[model]))
 
 
 def test_worklist_filter_and_money_at_stake(sample, sql, monkeypatch):

@@ -156,6 +156,29 @@ def partner_page(partner: pd.Series, as_of) -> None:
     )
     credit = credit.reset_index()
     st.dataframe(credit.sort_values("close_date", ascending=False), hide_index=True)
+    credit_trail(partner_id, sorted(credit["opportunity_id"]))
+
+
+def credit_trail(partner_id: str, deal_ids: list[str]) -> None:
+    """Why the partner got this credit: the touches (or sourcing event) behind each model's credit
+    on one deal, from marts.fct_credit_trail (`partner explain <deal>` says it in words)."""
+    st.markdown("**Credit trail of one deal**")
+    deal = st.selectbox("Deal", deal_ids, key="trail_deal")
+    trail = warehouse.query(
+        """
+        select model, touch_position, touch_kind, touch_id, touched_at, share,
+               credited_revenue_usd
+        from marts.fct_credit_trail
+        where partner_id = ? and opportunity_id = ?
+        order by model, touch_position nulls first, touched_at, touch_id
+        """,
+        [partner_id, deal],
+    )
+    if trail.empty:
+        st.caption("No credit on this deal.")
+    else:
+        st.dataframe(trail, hide_index=True, key="credit_trail")
+        st.caption(f"In words: `uv run partner explain {deal} --partner {partner_id}`")
 
 
 def render() -> None:
