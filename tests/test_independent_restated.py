@@ -27,7 +27,13 @@ SERIES_CHECK_DAYS = sorted(
     {RUN_DATE - dt.timedelta(days=days) for days in range(0, SERIES_DAYS, 30)}
     | {dt.date(2026, 1, 30)}
 )
-TIER_CHECK_DAYS = sorted({*SERIES_CHECK_DAYS, dt.date(2025, 4, 12), dt.date(2025, 4, 14)})
+# and the past quarter-ends of the partner scorecard, whose tier is the tier history's on that day
+QUARTER_ENDS = [dt.date(2025, 3, 31), dt.date(2025, 6, 30), dt.date(2025, 9, 30)]
+QUARTER_ENDS += [dt.date(2025, 12, 31), dt.date(2026, 3, 31), dt.date(2026, 6, 30)]
+QUARTER_ENDS += [dt.date(2026, 9, 30)]
+TIER_CHECK_DAYS = sorted(
+    {*SERIES_CHECK_DAYS, dt.date(2025, 4, 12), dt.date(2025, 4, 14), *QUARTER_ENDS}
+)
 
 
 @contextmanager
