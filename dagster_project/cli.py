@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.readers import connect_marts, to_people_csv
+from dagster_project.readers import ATTRIBUTION_MODELS, connect_marts, to_people_csv
 from dagster_project.settings import Settings
 
 
@@ -138,15 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     explain.add_argument("--partner", help="only this partner's touches and credits")
     explain.add_argument(
         "--model",
-        choices=[
-            "sourced",
-            "first_touch",
-            "last_touch",
-            "linear",
-            "position_based",
-            "time_decay",
-            "program",
-        ],
+        choices=ATTRIBUTION_MODELS,
         help="only this attribution model (default: all side by side)",
     )
     dashboard = commands.add_parser("dashboard", help="serve the dashboard (Streamlit)")

@@ -14,18 +14,10 @@ from decimal import Decimal
 
 import duckdb
 
-from dagster_project.readers import connect_marts
+from dagster_project.readers import ATTRIBUTION_MODELS, connect_marts
 from dagster_project.settings import Settings
 
-MODELS = (
-    "sourced",
-    "first_touch",
-    "last_touch",
-    "linear",
-    "position_based",
-    "time_decay",
-    "program",
-)
+MODELS = ATTRIBUTION_MODELS
 
 SOURCE_RULES = {
     "deal_registration": "an approved deal registration",

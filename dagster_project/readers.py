@@ -24,6 +24,18 @@ READER_CONFIG = {"enable_external_access": False, "lock_configuration": True}
 FORMULA_START = r"^[=+\-@\t\r]"
 
 
+# the attribution models of METRICS.md section 3, as marts.fct_partner_attribution names them
+ATTRIBUTION_MODELS = (
+    "sourced",
+    "first_touch",
+    "last_touch",
+    "linear",
+    "position_based",
+    "time_decay",
+    "program",
+)
+
+
 def connect_marts(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the served warehouse that reaches no other file.
 

@@ -29,6 +29,7 @@ import yaml
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.dbt import partner_dbt_assets
+from dagster_project.readers import ATTRIBUTION_MODELS
 from dagster_project.resources import PartnerSettings
 from dagster_project.settings import DBT_PROJECT_DIR
 
@@ -52,15 +53,7 @@ def _revenue_trailing_days() -> int:
     return int(project["vars"]["revenue_trailing_days"])
 
 
-MODELS = (
-    "sourced",
-    "first_touch",
-    "last_touch",
-    "linear",
-    "position_based",
-    "time_decay",
-    "program",
-)
+MODELS = ATTRIBUTION_MODELS
 
 RECONCILIATIONS = (
     Reconciliation(
