@@ -2,9 +2,10 @@
 
 For each kind: its DuckDB type in `raw` (and so in the generated dbt sources), the Polars type the
 reader produces, the parser from text, and the words of its error. Decimals also name the type the
-dbt models cast them to (`macros/currency.sql` rounds amounts into DECIMAL(18,2);
-`int_fx_rates_daily` casts rates to DECIMAL(18,10)): a value that does not fit it would pass ingest
-and then crash dbt, so the reader quarantines it.
+dbt models cast them to (`macros/currency.sql` reads an amount as DECIMAL(20,4), 16 integer
+digits like DECIMAL(18,2); `int_fx_rates_daily` casts rates to DECIMAL(18,10)): a value that does
+not fit would pass ingest and then crash dbt, so the reader quarantines it. Converted amounts and
+sums are DECIMAL(38,2) in the models (`money_type()`), wide enough for any total of such lines.
 """
 
 from __future__ import annotations

@@ -4,7 +4,14 @@
     cast(round(
         cast({{ amount }} as decimal(20, 4)) * {{ reporting_rate(currency, rate) }},
         2
-    ) as decimal(18, 2))
+    ) as {{ money_type() }})
+{%- endmacro %}
+
+{#- The type of every amount in the reporting currency, a line's or a program's total. A line's
+    amount is bounded at ingest (16 integer digits) but a conversion or a sum is not: 36 integer
+    digits hold any sum of such lines, so no total can overflow (decimal(38, 2) on Spark too). -#}
+{% macro money_type() -%}
+    decimal(38, 2)
 {%- endmacro %}
 
 {#- The rate an amount in `currency` converts at: 1 for the reporting currency, else `rate`

@@ -31,7 +31,7 @@ final as (
                 'partner_credits.credit',
                 'partner_credits.line_id, partner_credits.model',
                 'partner_credits.partner_id'
-            ) }} as decimal(18, 2)
+            ) }} as {{ money_type() }}
         ) as credited_revenue_usd,
         lines.line_kind,
         lines.close_date,

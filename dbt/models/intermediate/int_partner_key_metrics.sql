@@ -112,7 +112,7 @@ final as (
                 when 'strategic_alliance' then co_sold_deals.metric_value
             end,
             0
-        ) as decimal(18, 2)) as key_metric_value
+        ) as {{ money_type() }}) as key_metric_value
     from partners
     left join partner_types on partners.partner_type = partner_types.partner_type
     left join active_integrations on partners.partner_id = active_integrations.partner_id

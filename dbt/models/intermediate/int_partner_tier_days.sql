@@ -239,7 +239,7 @@ final as (
     select
         windowed_sums.partner_id,
         windowed_sums.date_day,
-        cast(windowed_sums.tier_revenue_usd as decimal(18, 2)) as tier_revenue_usd,
+        cast(windowed_sums.tier_revenue_usd as {{ money_type() }}) as tier_revenue_usd,
         cast(windowed_sums.referrals as integer) as referrals,
         case
             when

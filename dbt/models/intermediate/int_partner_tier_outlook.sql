@@ -84,7 +84,7 @@ tiers_met as (
 final as (
     select
         partner_id,
-        cast(outlook_revenue_usd as decimal(18, 2)) as outlook_revenue_usd,
+        cast(outlook_revenue_usd as {{ money_type() }}) as outlook_revenue_usd,
         cast(outlook_referrals as integer) as outlook_referrals,
         tier as tier_outlook
     from tiers_met

@@ -46,7 +46,7 @@ partner_types as (
 previous_revenue as (
     select
         partner_id,
-        cast(sum(credited_revenue_usd) as decimal(18, 2)) as previous_tier_revenue_usd
+        cast(sum(credited_revenue_usd) as {{ money_type() }}) as previous_tier_revenue_usd
     from credited_revenue
     where
         model = 'program'
@@ -166,7 +166,7 @@ final as (
                 then cast(
                         round(
                             base_budget_usd * pipeline_potential * clamped_strategic_value_score, 2
-                        ) as decimal(18, 2)
+                        ) as {{ money_type() }}
                     )
         end as comarketing_budget_usd,
         previous_tier_revenue_usd,

@@ -25,7 +25,7 @@ final as (
                 'shares.share / credited.credit',
                 'shares.line_id, shares.model, shares.partner_id',
                 'shares.touched_at, shares.touch_id'
-            ) }} as decimal(18, 2)
+            ) }} as {{ money_type() }}
         ) as credited_revenue_usd
     from shares
     inner join credited

@@ -108,7 +108,7 @@ shared as (
                     'weighted.campaign_share',
                     'weighted.known_campaign_id, weighted.funds_campaign',
                     'weighted.request_id'
-                ) }} as decimal(18, 2))
+                ) }} as {{ money_type() }})
             else 0
         end as attributed_revenue_usd,
         case
@@ -118,7 +118,7 @@ shared as (
                     'weighted.campaign_share',
                     'weighted.known_campaign_id, weighted.funds_campaign',
                     'weighted.request_id'
-                ) }} as decimal(18, 2))
+                ) }} as {{ money_type() }})
             else 0
         end as pipeline_usd,
         coalesce(campaign_results.pipeline_usd, 0) as campaign_pipeline_usd

@@ -139,7 +139,7 @@ channel_conflicts as (
             else ''
         end as detail,
         -- the money still at stake or taken direct; 0 when every one was lost
-        cast(coalesce(sum(case when not is_lost then amount_usd end), 0) as decimal(18, 2))
+        cast(coalesce(sum(case when not is_lost then amount_usd end), 0) as {{ money_type() }})
             as amount_usd,
         min(created_date) as condition_started_on,
         {{ id_list('opportunity_id') }} as related_ids
@@ -159,7 +159,7 @@ inactive_partners as (
             else 'last activity ' || cast(days_since_last_activity as {{ text }})
                 || ' days ago, on ' || cast(last_activity_date as {{ text }})
         end as detail,
-        cast(null as decimal(18, 2)) as amount_usd,
+        cast(null as {{ money_type() }}) as amount_usd,
         greatest(
             coalesce(
                 {{ add_days('last_activity_date', var('activity_window_days')) }},
@@ -242,7 +242,7 @@ commission_mismatches as (
                     || ' referrals left out: no fx rate'
             else ''
         end as detail,
-        cast(reported_usd - owed_usd as decimal(18, 2)) as amount_usd,
+        cast(reported_usd - owed_usd as {{ money_type() }}) as amount_usd,
         first_converted_date as condition_started_on,
         referral_ids as related_ids
     from commission_totals
@@ -256,7 +256,7 @@ quadrant_mismatches as (
         'in the ' || value_quadrant || ' quadrant; '
         || case when partner_type in ('affiliate', 'oem') then 'an ' else 'a ' end
         || partner_type || ' partner belongs in ' || expected_quadrant as detail,
-        cast(null as decimal(18, 2)) as amount_usd,
+        cast(null as {{ money_type() }}) as amount_usd,
         cast(null as date) as condition_started_on,
         {{ no_ids }} as related_ids
     from partners
@@ -356,7 +356,7 @@ one_sided_values as (
         || cast(credited_revenue_usd as {{ text }})
         || ', no approved deal registration, converted referral or integration install'
             as detail,
-        cast(spent_usd as decimal(18, 2)) as amount_usd,
+        cast(spent_usd as {{ money_type() }}) as amount_usd,
         first_spend_date as condition_started_on,
         request_ids as related_ids
     from exchange
@@ -369,7 +369,7 @@ one_sided_values as (
         || cast(credited_revenue_usd as {{ text }})
         || ' in the last {{ one_sided_days }} days; no MDF spent and no campaign of its own'
             as detail,
-        cast(credited_revenue_usd as decimal(18, 2)) as amount_usd,
+        cast(credited_revenue_usd as {{ money_type() }}) as amount_usd,
         cast(null as date) as condition_started_on,
         {{ no_ids }} as related_ids
     from exchange
@@ -396,7 +396,7 @@ set_and_forgets as (
         || '{{ forget_days }} days; last engagement: '
         || coalesce(cast(last_engagements.last_engagement_date as {{ text }}), 'never')
             as detail,
-        cast(null as decimal(18, 2)) as amount_usd,
+        cast(null as {{ money_type() }}) as amount_usd,
         -- the first day with neither the engagement nor the signing inside the trailing days
         greatest(
             coalesce(
@@ -439,7 +439,7 @@ partner_detractors as (
         'partner_detractor' as flag,
         'latest NPS score ' || cast(signed_partners.latest_nps_score as {{ text }})
         || ' on ' || cast(latest_responses.responded_date as {{ text }}) as detail,
-        cast(null as decimal(18, 2)) as amount_usd,
+        cast(null as {{ money_type() }}) as amount_usd,
         latest_responses.responded_date as condition_started_on,
         {{ id_list('latest_responses.response_id') }} as related_ids
     from signed_partners

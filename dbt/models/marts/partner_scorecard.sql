@@ -219,14 +219,14 @@ final as (
         partner_quarters.partner_id,
         partner_quarters.quarter_start,
         partner_quarters.quarter_last_day,
-        cast(coalesce(quarter_sums.sourced_revenue_usd, 0) as decimal(18, 2))
+        cast(coalesce(quarter_sums.sourced_revenue_usd, 0) as {{ money_type() }})
             as sourced_revenue_usd,
-        cast(coalesce(quarter_sums.credited_revenue_usd, 0) as decimal(18, 2))
+        cast(coalesce(quarter_sums.credited_revenue_usd, 0) as {{ money_type() }})
             as credited_revenue_usd,
         cast(coalesce(quarter_sums.won_deals, 0) as integer) as won_deals,
         cast(coalesce(quarter_sums.deal_registrations, 0) as integer) as deal_registrations,
         cast(coalesce(quarter_sums.converted_referrals, 0) as integer) as converted_referrals,
-        cast(coalesce(quarter_sums.mdf_spent_usd, 0) as decimal(18, 2)) as mdf_spent_usd,
+        cast(coalesce(quarter_sums.mdf_spent_usd, 0) as {{ money_type() }}) as mdf_spent_usd,
         quarter_nps.score as nps_score,
         quarter_tiers.tier,
         quarter_activity.partner_id is not null as is_active

@@ -22,7 +22,7 @@ final as (
             / nullif(count(case when partners.is_signed then 1 end), 0) as double
         ) as activation_rate,
         partner_types.key_metric,
-        cast(coalesce(sum(partners.key_metric_value), 0) as decimal(18, 2)) as key_metric_total,
+        cast(coalesce(sum(partners.key_metric_value), 0) as {{ money_type() }}) as key_metric_total,
         cast(
             {{ median('case when partners.is_signed then partners.days_to_first_deal end') }}
             as double

@@ -163,10 +163,10 @@ partner_stats as (
 final as (
     select
         trailing_revenue.date_day as as_of_date,
-        cast(trailing_revenue.trailing_revenue_usd as decimal(18, 2)) as total_revenue_usd,
-        cast(trailing_revenue.trailing_sourced_revenue_usd as decimal(18, 2))
+        cast(trailing_revenue.trailing_revenue_usd as {{ money_type() }}) as total_revenue_usd,
+        cast(trailing_revenue.trailing_sourced_revenue_usd as {{ money_type() }})
             as partner_sourced_revenue_usd,
-        cast(trailing_revenue.trailing_influenced_revenue_usd as decimal(18, 2))
+        cast(trailing_revenue.trailing_influenced_revenue_usd as {{ money_type() }})
             as partner_influenced_revenue_usd,
         cast(
             trailing_revenue.trailing_sourced_revenue_usd
@@ -194,7 +194,7 @@ final as (
         -- influenced revenue
         cast(
             trailing_revenue.trailing_influenced_revenue_usd
-            / nullif(partner_stats.active_partners, 0) as decimal(18, 2)
+            / nullif(partner_stats.active_partners, 0) as {{ money_type() }}
         ) as revenue_per_active_partner_usd
     from trailing_revenue
     -- every day of the series has a row, with no partner at all too

@@ -16,12 +16,12 @@ final as (
         tiers.tier_rank,
         cast(count(partners.partner_id) as integer) as partners,
         cast(count(case when partners.is_active then 1 end) as integer) as active_partners,
-        cast(coalesce(sum(partners.tier_revenue_usd), 0) as decimal(18, 2)) as tier_revenue_usd,
+        cast(coalesce(sum(partners.tier_revenue_usd), 0) as {{ money_type() }}) as tier_revenue_usd,
         cast(
             sum(partners.tier_revenue_usd)
-            / nullif(count(case when partners.is_active then 1 end), 0) as decimal(18, 2)
+            / nullif(count(case when partners.is_active then 1 end), 0) as {{ money_type() }}
         ) as revenue_per_active_partner_usd,
-        cast(coalesce(sum(partners.comarketing_budget_usd), 0) as decimal(18, 2))
+        cast(coalesce(sum(partners.comarketing_budget_usd), 0) as {{ money_type() }})
             as comarketing_budget_usd
     from tiers
     left join partners on tiers.tier = partners.tier
