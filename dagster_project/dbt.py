@@ -116,5 +116,40 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# the kind Dagster's UI draws for each exposure type of dbt/models/marts/_exposures.yml
+EXPOSURE_KINDS = {"dashboard": "streamlit", "notebook": "jupyter"}
+
+
+@functools.cache
+def _exposure_specs() -> tuple[dg.AssetSpec, ...]:
+    project = dbt_project()
+    manifest = json.loads(project.manifest_path.read_text())
+    translator = PartnerDbtTranslator()
+    specs = []
+    for exposure in manifest.get("exposures", {}).values():
+        url = exposure.get("url")
+        specs.append(
+            dg.AssetSpec(
+                dg.AssetKey(["exposures", exposure["name"]]),
+                deps=[
+                    translator.get_asset_spec(manifest, node, project).key
+                    for node in exposure["depends_on"]["nodes"]
+                ],
+                description=exposure.get("description"),
+                group_name="exposures",
+                kinds={EXPOSURE_KINDS.get(exposure["type"], exposure["type"])},
+                metadata={"url": dg.MetadataValue.url(url)} if url else None,
+            )
+        )
+    return tuple(specs)
+
+
+def exposure_specs() -> list[dg.AssetSpec]:
+    """The dbt exposures (dashboard pages, notebooks) as assets nothing materialises, downstream
+    of the marts they read, so Dagster's lineage ends where dbt's does: with who reads what
+    (dagster-dbt 0.29 does not map exposures itself)."""
+    return list(_exposure_specs())
+
+
 def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)

@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_project.checks.core import core_checks
 from dagster_project.checks.marts import gx_checks
 from dagster_project.checks.reconciliation import reconciliation_checks
-from dagster_project.dbt import dbt_resource, partner_dbt_assets
+from dagster_project.dbt import dbt_resource, exposure_specs, partner_dbt_assets
 from dagster_project.ingest.assets import export_specs, ingest_assets
 from dagster_project.jobs import new_export_sensor, nightly_job, nightly_schedule
 from dagster_project.publish import published_warehouse, run_lock, warehouse_build
@@ -18,6 +18,7 @@ defs = dg.Definitions(
         *ingest_assets,
         partner_dbt_assets,
         published_warehouse,
+        *exposure_specs(),
     ],
     asset_checks=[*gx_checks, *core_checks, *reconciliation_checks],
     jobs=[nightly_job],

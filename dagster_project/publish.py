@@ -22,13 +22,27 @@ from dagster_project.dbt import partner_dbt_assets
 from dagster_project.resources import PartnerSettings
 from dagster_project.run_lock import RunRefused, wait_seconds, warehouse_lock
 
-# Publishing writes only this table; the ingest assets own `raw` and the rest of `audit`.
+# Publishing writes only these tables; the ingest assets own `raw` and the rest of `audit`.
 BUILD_INFO_DDL = """
 create schema if not exists audit;
 create table if not exists audit.build_info (
     landing_dir varchar,
     as_of date,
     started_at timestamp
+)
+"""
+# Every check result of each published run (dbt tests, GX suites, reconciliations, ingest), so
+# readers of the warehouse (the dashboard's Data health page) see them without Dagster.
+CHECK_RESULTS_DDL = """
+create table if not exists audit.check_results (
+    run_id varchar,
+    as_of date,
+    asset varchar,
+    check_name varchar,
+    passed boolean,
+    severity varchar,
+    details varchar,
+    evaluated_at timestamp
 )
 """
 
@@ -160,6 +174,46 @@ def start_build(served: Path, build: Path, landing_dir: Path, as_of: dt.date, lo
     return note
 
 
+def check_results_of_run(instance: dg.DagsterInstance, run_id: str) -> list[tuple]:
+    """(asset, check, passed, severity, details, evaluated_at) of each check this run evaluated
+    so far; details are the check's metadata as `name: value` text, cut to 2,000 characters."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    rows = []
+    for record in records:
+        entry = record.event_log_entry
+        evaluation = entry.dagster_event.event_specific_data
+        details = "; ".join(
+            f"{name}: {getattr(value, 'value', value)}"
+            for name, value in evaluation.metadata.items()
+        )
+        rows.append(
+            (
+                evaluation.asset_key.to_user_string(),
+                evaluation.check_name,
+                evaluation.passed,
+                evaluation.severity.value,
+                details[:2000] or None,
+                dt.datetime.fromtimestamp(entry.timestamp, dt.UTC).replace(tzinfo=None),
+            )
+        )
+    return rows
+
+
+def record_check_results(build: Path, run_id: str, as_of: dt.date, rows: list[tuple]) -> None:
+    """Append this run's check results to the build file's `audit.check_results`."""
+    con = duckdb.connect(str(build))
+    try:
+        con.execute(CHECK_RESULTS_DDL)
+        con.executemany(
+            "insert into audit.check_results values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, as_of, *row) for row in rows],
+        )
+    finally:
+        con.close()
+
+
 def _keep_as_previous(served: Path) -> None:
     """Keep the served version as `.previous` (a hard link: no copy, and `served` stays in
     place for readers until the swap)."""
@@ -254,8 +308,12 @@ def warehouse_build(
 def published_warehouse(
     context: dg.AssetExecutionContext, partner: PartnerSettings
 ) -> dg.MaterializeResult:
-    """The served warehouse: the build file swapped in once every step before it succeeded."""
+    """The served warehouse: the build file swapped in once every step before it succeeded,
+    with this run's check results (every check runs before it: warning checks are `blocking`
+    too, which orders them first but stops nothing, as only an ERROR severity blocks)."""
     settings = partner.settings()
+    checks = check_results_of_run(context.instance, context.run.run_id)
+    record_check_results(settings.build_path, context.run.run_id, settings.as_of, checks)
     publish(settings.build_path, settings.warehouse)
     context.log.info(
         f"published {settings.warehouse} as of {settings.as_of}; the version it replaced is "

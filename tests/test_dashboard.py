@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 
+import dagster as dg
 import duckdb
 import pytest
 from dashboard_helpers import SAMPLE, SAMPLE_AS_OF, make_empty_program
@@ -231,3 +232,35 @@ def test_exposures_declare_the_marts_each_page_and_notebook_reads():
         if exposure == "dashboard_data_health":
             read.add("program_kpis")  # the as-of date every page shows
         assert declared[exposure] >= read, (exposure, read - declared[exposure])
+
+    # Dagster's lineage shows them too, downstream of the same marts
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for exposure, marts in declared.items():
+        parents = graph.get(dg.AssetKey(["exposures", exposure])).parent_keys
+        assert {key.path[-1] for key in parents} == marts, exposure
+
+
+def test_health_page_shows_every_check_of_the_published_run(sample, sql, monkeypatch):
+    from dagster_project.definitions import defs
+
+    defined = {
+        (key.asset_key.to_user_string(), key.name)
+        for key in defs.resolve_asset_graph().asset_check_keys
+    }
+    recorded = sql("select asset, check_name, passed, severity from audit.check_results")
+    assert {(asset, name) for asset, name, _, _ in recorded} == defined
+    assert len(recorded) == len(defined)  # one run published this warehouse: one result each
+    # published, so no ERROR check failed; the sample has MDF requests without ROI (a warning)
+    assert not [row for row in recorded if not row[2] and row[3] == "ERROR"]
+    mdf = [row[2:] for row in recorded if row[1] == "mdf_without_roi"]
+    assert mdf == [(False, "WARN")], recorded
+
+    app = page("health", sample, monkeypatch)
+    assert not app.exception
+    assert f"The last run's {len(defined)} checks" in shown(app)
+    last_run = next(
+        frame.value for frame in app.dataframe if "check_name" in frame.value.columns
+    )
+    assert last_run.iloc[0]["check_name"] == "mdf_without_roi"  # what did not pass comes first

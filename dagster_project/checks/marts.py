@@ -226,7 +226,9 @@ def _mart_check(key: dg.AssetKey, suites: list[Suite]) -> dg.AssetChecksDefiniti
 
 
 def _warning_check(key: dg.AssetKey, suite: Suite) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=key, name=suite.name, description=suite.description, blocking=False)
+    # blocking only orders it before the publish (which records every check result): a WARN
+    # severity never stops a run
+    @dg.asset_check(asset=key, name=suite.name, description=suite.description, blocking=True)
     def _check(partner: PartnerSettings) -> dg.AssetCheckResult:
         passed, metadata = _run_suites([suite], partner.settings())
         return dg.AssetCheckResult(

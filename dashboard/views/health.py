@@ -1,4 +1,5 @@
-"""Data health: what the last runs loaded, rejected and quarantined; how fresh each source is."""
+"""Data health: what the last runs loaded, rejected and quarantined; how their checks went; how
+fresh each source is."""
 
 from __future__ import annotations
 
@@ -65,6 +66,8 @@ def render() -> None:
             hide_index=True,
         )
 
+    _check_results()
+
     st.subheader("Rejected files")
     rejected = warehouse.query(
         "select file_path, export_date, reason, loaded_at from audit.load_log "
@@ -85,3 +88,40 @@ def render() -> None:
     else:
         st.caption(f"{len(quarantined)} rows (the latest 1,000 at most).")
         st.dataframe(quarantined, hide_index=True)
+
+
+def _check_results() -> None:
+    """Each published run's checks (audit.check_results, written at publish): a line per run,
+    then the last run's checks with the failed ones first."""
+    st.subheader("Check results of the last runs")
+    if "check_results" not in warehouse.tables("audit"):
+        st.caption("No check result recorded yet: the warehouse was published before checks were.")
+        return
+    runs = warehouse.query(
+        """
+        select run_id, as_of, max(evaluated_at) as checked_at, count(*) as checks,
+               count(*) filter (where not passed and severity = 'ERROR') as failed,
+               count(*) filter (where not passed and severity = 'WARN') as warnings
+        from audit.check_results
+        group by run_id, as_of
+        order by checked_at desc
+        limit 30
+        """
+    )
+    st.dataframe(runs, hide_index=True)
+    last = warehouse.query(
+        """
+        select asset, check_name, passed, severity, details
+        from audit.check_results
+        where run_id = (
+            select run_id from audit.check_results order by evaluated_at desc limit 1
+        )
+        order by passed, severity, asset, check_name
+        """
+    )
+    not_passed = int((~last["passed"]).sum())
+    st.caption(
+        f"The last run's {len(last)} checks: {len(last) - not_passed} passed, "
+        f"{not_passed} did not (warnings; an ERROR would have stopped the publish)."
+    )
+    st.dataframe(last, hide_index=True)
