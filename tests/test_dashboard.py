@@ -260,7 +260,5 @@ def test_health_page_shows_every_check_of_the_published_run(sample, sql, monkeyp
     app = page("health", sample, monkeypatch)
     assert not app.exception
     assert f"The last run's {len(defined)} checks" in shown(app)
-    last_run = next(
-        frame.value for frame in app.dataframe if "check_name" in frame.value.columns
-    )
+    last_run = next(frame.value for frame in app.dataframe if "check_name" in frame.value.columns)
     assert last_run.iloc[0]["check_name"] == "mdf_without_roi"  # what did not pass comes first
