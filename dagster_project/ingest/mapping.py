@@ -144,8 +144,21 @@ def _unrecognised(
     return RejectedFile(
         f.relative_path,
         f"{reason}; and no known export format for '{f.source}' matched its header "
-        f"(known formats: {listed})",
+        f"(known formats: {listed}){_near_miss(names)}",
     )
+
+
+def _near_miss(names: set[str]) -> str:
+    """The format whose recognition columns are all in the header but one (a column dropped
+    from the export's query or report), named with what it lacks; else nothing."""
+    for fmt in export_formats.known_formats():  # most specific first
+        lacking = [r for r in fmt.recognise if normalise_name(r) not in names]
+        if len(lacking) == 1 and len(fmt.recognise) >= 3:
+            return (
+                f"; closest: {fmt.name} ({fmt.entity.qualified_name}), which also needs "
+                f"column {lacking[0]}: add it to the export"
+            )
+    return ""
 
 
 def _match_header(rel: str, ent: Entity, header: list[str]) -> tuple[dict[str, str], list[str]]:

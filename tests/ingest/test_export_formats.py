@@ -710,3 +710,20 @@ def test_ensure_schemas_adds_export_format_to_an_old_load_log(tmp_path):
         ]
     finally:
         con.close()
+
+
+def test_a_near_miss_names_the_closest_format_and_the_column_it_lacks(tmp_path):
+    sample = (SAMPLES / "salesforce/Opportunity_bulkapi2_queryAll.csv").read_text()
+    header, *body = sample.splitlines()
+    # the export's query left out IsWon: every other recognising column is there
+    cut = header.split(",").index('"IsWon"')
+    lines = [",".join(x for i, x in enumerate(line.split(",")) if i != cut) for line in [header]]
+    rel = put(tmp_path, f"crm/{DAY}/Opportunity.csv", ("\n".join(lines) + "\n").encode())
+    (found,) = discover(tmp_path)
+    with pytest.raises(RejectedFile) as caught:
+        read_file(found)
+    assert caught.value.path == rel
+    assert caught.value.reason.endswith(
+        "; closest: salesforce_opportunity (crm/opportunities), which also needs column IsWon: "
+        "add it to the export"
+    )
