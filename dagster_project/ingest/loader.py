@@ -40,6 +40,17 @@ from dagster_project.ingest.reader import read_file
 Log = Callable[[str], None]
 
 
+# Tool-named folders are rejected, not read: a tool's exports feed several sources (Salesforce:
+# crm and mdf), and each source is loaded by its own asset. The reason says where they go.
+TOOL_FOLDERS = {
+    "salesforce": "Salesforce exports in crm/ (PartnerFundRequest and PartnerFundClaim in mdf/)",
+    "hubspot": "HubSpot exports in crm/",
+    "partnerstack": "PartnerStack exports in affiliate/",
+    "impact": "impact.com exports in affiliate/",
+    "aws_marketplace": "AWS Marketplace seller data feeds in marketplace/",
+    "aws": "AWS Marketplace seller data feeds in marketplace/",
+}
+
 # Days a held file waits for the rest of its export before it is rejected.
 HOLD_DAYS_ENV = "PARTNER_HOLD_DAYS"
 DEFAULT_HOLD_DAYS = 3
@@ -316,6 +327,9 @@ def _reject_unknown_one(con, f: LandingFile, data: bytes, digest: str) -> FileLo
         reason = "lies at the top of the landing folder, not inside a <source> folder"
     else:
         reason = f"'{f.source}' is not a known source"
+        where = TOOL_FOLDERS.get(f.source.lower())
+        if where is not None:  # a folder named after the tool: say where its exports go
+            reason += f" but a tool: put {where}, keeping the <export date> folder"
     known = ", ".join(SOURCES)
     return record_rejection(con, f, digest, f"{reason}; known sources: {known}")
 

@@ -366,7 +366,8 @@ def test_reject_unknown_sources_and_stray_files(landing, con):
         (
             "hubspot/2025-06-01/contacts.csv",
             "rejected",
-            f"'hubspot' is not a known source; known sources: {known}",
+            "'hubspot' is not a known source but a tool: put HubSpot exports in crm/, keeping "
+            f"the <export date> folder; known sources: {known}",
         ),
         (
             "notes.txt",
