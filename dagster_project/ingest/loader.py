@@ -211,7 +211,14 @@ def _process(con, files: list[LandingFile], log: Log, handle, hold: Hold | None 
     if hold is None:
         plan = ExportPlan()
     else:
-        plan = plan_exports(files, {r: d for r, (d, _) in read.items() if d is not None})
+        # only folders with a file not loaded before are grouped (and their files parsed)
+        fresh = {
+            (f.source, f.date_folder)
+            for f in files
+            if not already_seen(con, f.relative_path, _digest(read[f.relative_path][0]))
+        }
+        in_fresh = [f for f in files if (f.source, f.date_folder) in fresh]
+        plan = plan_exports(in_fresh, {r: d for r, (d, _) in read.items() if d is not None})
     for f in files:
         rel = f.relative_path
         if rel in plan.part_of:
