@@ -15,7 +15,7 @@ import os
 from dataclasses import asdict
 from pathlib import Path
 
-from dagster_project.ingest.loader import REJECTED, FileLoad
+from dagster_project.ingest.load_log import REJECTED, FileLoad
 from dagster_project.jobs import export_folders
 from dagster_project.settings import Settings, today_utc
 
@@ -59,6 +59,8 @@ def problem_lines(files: list[dict]) -> list[str]:
     for f in files:
         if f["status"] == REJECTED:
             lines.append(f"rejected {f['file']}: {f['reason']}")
+        elif f["status"] == "held":
+            lines.append(f"held {f['file']}: {f['reason']}")
         elif f["rows_quarantined"]:
             lines.append(
                 f"{_plural(f['rows_quarantined'], 'row')} quarantined in {f['file']}: "

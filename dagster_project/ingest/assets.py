@@ -100,12 +100,14 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
                 "files_loaded": sum(ld.status == "loaded" for ld in mine),
                 "files_skipped_as_duplicate": sum(ld.status == "skipped_duplicate" for ld in mine),
                 "files_rejected": len(rejected),
+                "files_held": sum(ld.status == "held" for ld in mine),
                 "rows_read": sum(ld.rows_read for ld in mine),
                 "rows_loaded": sum(ld.rows_loaded for ld in mine),
                 "rows_quarantined": quarantined,
             }
             yield dg.MaterializeResult(asset_key=raw_key(ent.raw_table), metadata=metadata)
             problems = [f"{ld.file}: {ld.reason}" for ld in rejected]
+            problems += [f"{ld.file}: held, {ld.reason}" for ld in mine if ld.status == "held"]
             if quarantined:
                 problems.append(f"{quarantined} row(s) quarantined: see audit.quarantine")
             yield dg.AssetCheckResult(

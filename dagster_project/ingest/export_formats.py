@@ -9,6 +9,7 @@ mappings, checks them and recognises a header; mapping.py applies one to a file.
 from __future__ import annotations
 
 import functools
+import os
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,24 @@ from pathlib import Path
 import yaml
 
 from dagster_project.ingest.entities import Entity, entity
+from dagster_project.ingest.export_parts import MAIN, FilePart, Join, parts
 from dagster_project.ingest.parsing import normalise_name
 
 FORMATS_DIR = Path(__file__).parent / "formats"
+# A folder of an organisation's own mappings, read beside the bundled ones (formats/README.md).
+EXTRA_FORMATS_ENV = "PARTNER_EXTRA_FORMATS_DIR"
 
 # `description` is for the people reading the file; nothing reads it.
-_FORMAT_KEYS = {"name", "description", "entity", "recognise", "columns", "skip_rows"}
+_FORMAT_KEYS = {
+    "name",
+    "description",
+    "entity",
+    "recognise",
+    "columns",
+    "skip_rows",
+    "files",
+    "join",
+}
 _COLUMN_KEYS = {
     "from",
     "value",
@@ -32,6 +45,8 @@ _COLUMN_KEYS = {
     "format",
     "time_zone",
     "default",
+    "negate",
+    "empty_if_same_as",
 }
 _SKIP_KEYS = {"column", "values", "empty", "reason"}
 EPOCH_UNITS = ("s", "ms")
@@ -53,6 +68,8 @@ class ColumnRule:
     formats: tuple[str, ...] = ()  # strptime formats of a local date-time
     time_zone: str = "UTC"  # IANA zone of those local date-times
     default: str | None = None  # canonical value when the source is absent or empty
+    negate: bool = False  # a number's sign flipped (a fee booked as a negative amount)
+    empty_if_same_as: str | None = None  # empty when equal to this other column's value
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,12 @@ class ExportFormat:
     columns: tuple[ColumnRule, ...]
     skip_rows: tuple[SkipRule, ...]
     path: Path
+    files: tuple[FilePart, ...] = ()  # the other files of a multi-file export
+    joins: tuple[Join, ...] = ()
+
+    @property
+    def is_multi_file(self) -> bool:
+        return bool(self.files)
 
     def matches(self, header: list[str]) -> bool:
         names = {normalise_name(h) for h in header}
@@ -81,6 +104,17 @@ class ExportFormat:
         """Normalised header names the mapping reads (the rest of a file's columns are ignored)."""
         used = {normalise_name(s) for rule in self.columns for s in rule.sources}
         used |= {normalise_name(s.column) for s in self.skip_rows}
+        used |= {normalise_name(left) for j in self.joins for left, _ in j.on}
+        used |= {
+            normalise_name(a.column) for j in self.joins if j.file == MAIN for a in j.aggregate
+        }
+        used |= {
+            normalise_name(c)
+            for j in self.joins
+            if j.file == MAIN
+            for a in j.aggregate
+            for c, _ in a.where
+        }
         return used | {normalise_name(r) for r in self.recognise}
 
 
@@ -89,18 +123,22 @@ class ExportFormat:
 
 
 def known_formats(directory: Path | None = None) -> tuple[ExportFormat, ...]:
-    """Every mapping in the folder (default: this one), most specific first: more recognition
-    columns, then name.
+    """Every mapping in the folder (default: this one, plus the folder named by
+    PARTNER_EXTRA_FORMATS_DIR), most specific first: more recognition columns, then name.
 
     Most specific first, so that an export whose header is a superset of another's (Salesforce
     Partner has every OpportunityPartner column plus AccountFromId) is recognised as itself.
     """
-    return _known_formats(Path(directory or FORMATS_DIR))
+    if directory is not None:
+        return _known_formats((Path(directory),))
+    extra = os.environ.get(EXTRA_FORMATS_ENV)
+    folders = (Path(FORMATS_DIR),) + ((Path(extra),) if extra else ())
+    return _known_formats(folders)
 
 
 @functools.cache
-def _known_formats(directory: Path) -> tuple[ExportFormat, ...]:
-    found = [_load(path) for path in sorted(directory.glob("*.yml"))]
+def _known_formats(folders: tuple[Path, ...]) -> tuple[ExportFormat, ...]:
+    found = [_load(path) for folder in folders for path in sorted(folder.glob("*.yml"))]
     names = [f.name for f in found]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
@@ -108,10 +146,11 @@ def _known_formats(directory: Path) -> tuple[ExportFormat, ...]:
     return tuple(sorted(found, key=lambda f: (-len(f.recognise), f.name)))
 
 
-def recognise(header: list[str]) -> ExportFormat | None:
-    """The first known format whose recognition columns are all in the header, else None."""
+def recognise(header: list[str], multi_file: bool = False) -> ExportFormat | None:
+    """The first known format whose recognition columns are all in the header, else None.
+    Multi-file formats only when asked: their main file is used only with its partner files."""
     for fmt in known_formats():
-        if fmt.matches(header):
+        if fmt.matches(header) and (multi_file or not fmt.is_multi_file):
             return fmt
     return None
 
@@ -149,6 +188,7 @@ def _load(path: Path) -> ExportFormat:
     if missing:
         raise fail(f"required column(s) of {ent.qualified_name} not mapped: {', '.join(missing)}")
     skips = [_skip_rule(s, fail) for s in spec.get("skip_rows") or []]
+    files, joins = parts(spec, fail)
     return ExportFormat(
         name=str(spec["name"]),
         entity=ent,
@@ -156,6 +196,8 @@ def _load(path: Path) -> ExportFormat:
         columns=tuple(rules),
         skip_rows=tuple(skips),
         path=path,
+        files=files,
+        joins=joins,
     )
 
 
@@ -209,6 +251,14 @@ def _column_rule(target: str, rule, fail) -> ColumnRule:
         zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
         raise fail(f"{target}: unknown time zone '{zone}'") from err
+    negate = rule.get("negate", False)
+    if not isinstance(negate, bool):
+        raise fail(f"{target}: negate must be true or false")
+    if negate and (epoch or formats):
+        raise fail(f"{target}: negate goes with a number, not epoch or format")
+    same_as = rule.get("empty_if_same_as")
+    if same_as is not None and not isinstance(same_as, str):
+        raise fail(f"{target}: empty_if_same_as names one column")
     value_map = rule.get("map") or {}
     if not isinstance(value_map, dict):
         raise fail(f"{target}: 'map' must map source values to canonical values")
@@ -222,6 +272,8 @@ def _column_rule(target: str, rule, fail) -> ColumnRule:
         formats=formats,
         time_zone=zone,
         default=_text(rule["default"]) if "default" in rule else None,
+        negate=negate,
+        empty_if_same_as=same_as,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,16 +18,43 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.entities import ENTITIES, LINEAGE_COLUMNS, SOURCES, Entity
+from dagster_project.ingest.export_groups import ExportPlan, plan_exports
 from dagster_project.ingest.landing import LandingFile, RejectedFile, discover, read_bytes
-from dagster_project.ingest.reader import ReadResult, read_file
+from dagster_project.ingest.load_log import (
+    HELD,
+    FileLoad,
+    Transaction,
+    already_seen,
+    describe,
+    first_row,
+    insert_log,
+    loaded_with_hash,
+    next_seq,
+    quoted,
+    record_duplicate,
+    record_load,
+    record_rejection,
+)
+from dagster_project.ingest.reader import read_file
 
 Log = Callable[[str], None]
 
-LOADED = "loaded"
-SKIPPED_DUPLICATE = "skipped_duplicate"
-REJECTED = "rejected"
 
-_FRAME = "_ingest_frame"
+# Tool-named folders are rejected, not read: a tool's exports feed several sources (Salesforce:
+# crm and mdf), and each source is loaded by its own asset. The reason says where they go.
+TOOL_FOLDERS = {
+    "salesforce": "Salesforce exports in crm/ (PartnerFundRequest and PartnerFundClaim in mdf/)",
+    "hubspot": "HubSpot exports in crm/",
+    "partnerstack": "PartnerStack exports in affiliate/",
+    "impact": "impact.com exports in affiliate/",
+    "aws_marketplace": "AWS Marketplace seller data feeds in marketplace/",
+    "aws": "AWS Marketplace seller data feeds in marketplace/",
+}
+
+# Days a held file waits for the rest of its export before it is rejected.
+HOLD_DAYS_ENV = "PARTNER_HOLD_DAYS"
+DEFAULT_HOLD_DAYS = 3
+
 
 _LOAD_LOG = """
 CREATE TABLE IF NOT EXISTS audit.load_log (
@@ -74,24 +102,6 @@ WHERE status = 'rejected'
 """
 
 
-@dataclass(frozen=True)
-class FileLoad:
-    file: str  # path relative to the landing dir
-    status: str  # loaded, skipped_duplicate or rejected
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    reason: str | None = None
-    load_seq: int | None = None
-    # the canonical entity the file loaded into (for a rejected file: its file name's stem)
-    entity: str | None = None
-    ids_cleaned: int = 0  # id values loaded without the invisible characters they had
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw and audit schemas and tables if missing; add columns new to entities.py."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
@@ -109,9 +119,9 @@ def _raw_columns(ent: Entity) -> list[tuple[str, str]]:
 
 
 def _ensure_raw_table(con: duckdb.DuckDBPyConnection, ent: Entity) -> None:
-    table = f"raw.{_ident(ent.raw_table)}"
+    table = f"raw.{quoted(ent.raw_table)}"
     columns = _raw_columns(ent)
-    body = ",\n    ".join(f"{_ident(name)} {kind}" for name, kind in columns)
+    body = ",\n    ".join(f"{quoted(name)} {kind}" for name, kind in columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS {table} (\n    {body}\n)")
     # A column added to entities.py later is added to the existing table (as nulls for old rows).
     _add_missing_columns(con, "raw", ent.raw_table, columns)
@@ -131,7 +141,7 @@ def _add_missing_columns(
     for name, kind in columns:
         if name not in present:
             con.execute(
-                f"ALTER TABLE {_ident(schema)}.{_ident(table)} ADD COLUMN {_ident(name)} {kind}"
+                f"ALTER TABLE {quoted(schema)}.{quoted(table)} ADD COLUMN {quoted(name)} {kind}"
             )
 
 
@@ -139,16 +149,41 @@ def _add_missing_columns(
 
 
 def load_source(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, source: str, log: Log = print
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    source: str,
+    log: Log = print,
+    *,
+    today: dt.date | None = None,
+    hold_days: int | None = None,
 ) -> list[FileLoad]:
     """Load every new file of one source, in export-date order; returns what happened to each.
 
     Files already recorded in audit.load_log with the same content are left alone and not
-    returned.
+    returned. A file of a multi-file export missing its other files is held, and rejected once
+    held `hold_days` (default: PARTNER_HOLD_DAYS, else 3) counted up to `today` (default: today).
     """
     ensure_schemas(con)
     files = [f for f in discover(Path(landing_dir)) if f.source == source]
-    return _process(con, files, log, _load_one)
+    hold = Hold(today or dt.datetime.now(dt.UTC).date(), _hold_days(hold_days))
+    return _process(con, files, log, _load_one, hold)
+
+
+@dataclass(frozen=True)
+class Hold:
+    today: dt.date
+    days: int
+
+
+def _hold_days(given: int | None) -> int:
+    if given is not None:
+        return given
+    value = os.environ.get(HOLD_DAYS_ENV, "").strip()
+    if not value:
+        return DEFAULT_HOLD_DAYS
+    if not value.isdigit():
+        raise ValueError(f"{HOLD_DAYS_ENV}={value!r} is not a whole number of days")
+    return int(value)
 
 
 def reject_unknown(
@@ -169,29 +204,75 @@ def load_all(con: duckdb.DuckDBPyConnection, landing_dir: Path, log: Log = print
     return loads
 
 
-def _process(con, files: list[LandingFile], log: Log, handle) -> list[FileLoad]:
+def _process(con, files: list[LandingFile], log: Log, handle, hold: Hold | None = None):
     loads = []
     unchanged = 0
+    read = {f.relative_path: _read_bytes(f) for f in files}
+    if hold is None:
+        plan = ExportPlan()
+    else:
+        # only folders with a file not loaded before are grouped (and their files parsed)
+        fresh = {
+            (f.source, f.date_folder)
+            for f in files
+            if not already_seen(con, f.relative_path, _digest(read[f.relative_path][0]))
+        }
+        in_fresh = [f for f in files if (f.source, f.date_folder) in fresh]
+        plan = plan_exports(in_fresh, {r: d for r, (d, _) in read.items() if d is not None})
     for f in files:
-        data, read_error = _read_bytes(f)
-        digest = hashlib.sha256(data).hexdigest() if data is not None else None
-        if _already_seen(con, f.relative_path, digest):
+        rel = f.relative_path
+        if rel in plan.part_of:
+            continue  # read with its export's main file
+        data, read_error = read[rel]
+        digest = _digest(data)
+        parts = plan.mains.get(rel)
+        if already_seen(con, rel, digest):
             unchanged += 1
+            if parts is not None:  # partner files that came after their main file was loaded
+                for part in _unseen(con, parts[1].values(), read):
+                    reason = (
+                        f"arrived after {rel} of its export was loaded: drop the whole export again"
+                    )
+                    loads.append(
+                        record_rejection(con, part, _digest(read[part.relative_path][0]), reason)
+                    )
+                    log(describe(loads[-1]))
             continue
         if read_error is not None:
-            load = _record_rejection(con, f, digest, read_error)
+            load = record_rejection(con, f, digest, read_error)
+        elif rel in plan.held:
+            load = _hold(con, f, digest, plan.held[rel], hold)
+            if load is None:
+                log(f"{rel}: still held, {plan.held[rel]}")
+                continue
         else:
-            same_as = _loaded_with_hash(con, digest)
+            same_as = loaded_with_hash(con, digest)
             if same_as is not None:
-                load = _record_duplicate(con, f, digest, same_as)
+                load = record_duplicate(con, f, digest, same_as)
+            elif parts is not None:
+                fmt, found = parts
+                joined = [(name, p, _digest(read[p.relative_path][0])) for name, p in found.items()]
+                load = _load_export(con, f, data, digest, fmt, joined, plan)
             else:
                 load = handle(con, f, data, digest)
-        log(_describe(load))
+        log(describe(load))
         loads.append(load)
     if unchanged:
         noun = "file" if unchanged == 1 else "files"
         log(f"{unchanged:,} {noun} already in audit.load_log with the same content: not reloaded")
     return loads
+
+
+def _digest(data: bytes | None) -> str | None:
+    return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+def _unseen(con, files, read) -> list[LandingFile]:
+    return [
+        p
+        for p in files
+        if not already_seen(con, p.relative_path, _digest(read[p.relative_path][0]))
+    ]
 
 
 def _read_bytes(f: LandingFile) -> tuple[bytes | None, str | None]:
@@ -201,36 +282,51 @@ def _read_bytes(f: LandingFile) -> tuple[bytes | None, str | None]:
         return None, rejected.reason
 
 
-def _first(con, sql: str, params: list) -> tuple | None:
-    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and then refuses register().
-    rows = con.execute(sql, params).fetchall()
-    return rows[0] if rows else None
-
-
-def _already_seen(con, path: str, digest: str | None) -> bool:
-    sql = (
-        "SELECT 1 FROM audit.load_log WHERE file_path = ? AND content_hash IS NOT DISTINCT FROM ? "
-        "LIMIT 1"
-    )
-    return _first(con, sql, [path, digest]) is not None
-
-
-def _loaded_with_hash(con, digest: str | None) -> tuple[str, int] | None:
-    if digest is None:
-        return None
-    sql = (
-        "SELECT file_path, load_seq FROM audit.load_log WHERE content_hash = ? AND status = ? "
-        "ORDER BY load_seq LIMIT 1"
-    )
-    return _first(con, sql, [digest, LOADED])
-
-
 def _load_one(con, f: LandingFile, data: bytes, digest: str) -> FileLoad:
     try:
         result = read_file(f, data)
     except RejectedFile as rejected:
-        return _record_rejection(con, f, digest, rejected.reason)
-    return _record_load(con, result, digest)
+        return record_rejection(con, f, digest, rejected.reason)
+    return record_load(con, result, digest)
+
+
+def _load_export(con, f, data, digest, fmt, joined, plan) -> FileLoad:
+    """The main file of a multi-file export, read with its partner files' tables; the partner
+    files are recorded beside it, in the same transaction."""
+    others = {name: plan.tables[p.relative_path] for name, p, _ in joined}
+    try:
+        result = read_file(f, data, export=(fmt, others))
+    except RejectedFile as rejected:
+        load = record_rejection(con, f, digest, rejected.reason)
+        for name, part, part_digest in joined:
+            if not already_seen(con, part.relative_path, part_digest):
+                reason = f"is the {name} file of {f.relative_path}, which was rejected: see it"
+                record_rejection(con, part, part_digest, reason)
+        return load
+    return record_load(con, result, digest, joined)
+
+
+def _hold(con, f: LandingFile, digest, reason: str, hold: Hold) -> FileLoad | None:
+    """Record a file as held the first time; None while it waits; rejected after the hold."""
+    sql = (
+        "SELECT min(loaded_at) FROM audit.load_log WHERE file_path = ? "
+        "AND content_hash IS NOT DISTINCT FROM ? AND status = ?"
+    )
+    since = first_row(con, sql, [f.relative_path, digest, HELD])[0]
+    if since is None:
+        with Transaction(con):
+            seq = next_seq(con)
+            insert_log(con, seq, f, digest, HELD, reason=reason)
+        return FileLoad(f.relative_path, HELD, reason=reason, load_seq=seq, entity=f.entity)
+    if (hold.today - since.date()).days < hold.days:
+        return None
+    return record_rejection(
+        con,
+        f,
+        digest,
+        f"{reason}; held since {since.date()}, more than {hold.days} day(s): drop the missing "
+        "file(s) in that folder and this file again under a new name (or in a new folder)",
+    )
 
 
 def _reject_unknown_one(con, f: LandingFile, data: bytes, digest: str) -> FileLoad:
@@ -238,149 +334,11 @@ def _reject_unknown_one(con, f: LandingFile, data: bytes, digest: str) -> FileLo
         reason = "lies at the top of the landing folder, not inside a <source> folder"
     else:
         reason = f"'{f.source}' is not a known source"
+        where = TOOL_FOLDERS.get(f.source.lower())
+        if where is not None:  # a folder named after the tool: say where its exports go
+            reason += f" but a tool: put {where}, keeping the <export date> folder"
     known = ", ".join(SOURCES)
-    return _record_rejection(con, f, digest, f"{reason}; known sources: {known}")
+    return record_rejection(con, f, digest, f"{reason}; known sources: {known}")
 
 
 # --------------------------------------------------------------------------------------------
-# Writing: one transaction per file
-
-
-def _next_seq(con) -> int:
-    return _first(con, "SELECT coalesce(max(load_seq), 0) + 1 FROM audit.load_log", [])[0]
-
-
-def _insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, **kw) -> None:
-    con.execute(
-        "INSERT INTO audit.load_log (load_seq, source, entity, export_date, file_path, "
-        "content_hash, status, reason, rows_read, rows_loaded, rows_quarantined, "
-        "unknown_columns, loaded_at, export_format, ids_cleaned) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            seq,
-            f.source,
-            kw.get("entity", f.entity),
-            f.export_date,
-            f.relative_path,
-            digest,
-            status,
-            kw.get("reason"),
-            kw.get("rows_read", 0),
-            kw.get("rows_loaded", 0),
-            kw.get("rows_quarantined", 0),
-            kw.get("unknown_columns"),
-            dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            kw.get("export_format"),
-            kw.get("ids_cleaned", 0),
-        ],
-    )
-
-
-class _Transaction:
-    def __init__(self, con):
-        self.con = con
-
-    def __enter__(self):
-        self.con.execute("BEGIN TRANSACTION")
-        return self.con
-
-    def __exit__(self, exc_type, exc, tb):
-        self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")
-        return False
-
-
-def _record_rejection(con, f: LandingFile, digest: str | None, reason: str) -> FileLoad:
-    with _Transaction(con):
-        seq = _next_seq(con)
-        _insert_log(con, seq, f, digest, REJECTED, reason=reason)
-    return FileLoad(f.relative_path, REJECTED, reason=reason, load_seq=seq, entity=f.entity)
-
-
-def _record_duplicate(con, f: LandingFile, digest: str, same_as: tuple[str, int]) -> FileLoad:
-    path, seq_of = same_as
-    reason = f"same content as {path} (load_seq {seq_of}), already loaded"
-    with _Transaction(con):
-        seq = _next_seq(con)
-        _insert_log(con, seq, f, digest, SKIPPED_DUPLICATE, reason=reason)
-    return FileLoad(
-        f.relative_path, SKIPPED_DUPLICATE, reason=reason, load_seq=seq, entity=f.entity
-    )
-
-
-def _record_load(con, result: ReadResult, digest: str) -> FileLoad:
-    f, ent = result.file, result.entity
-    names = [c.name for c in ent.all_columns]
-    select = ", ".join(_ident(n) for n in names)
-    lineage = ", ".join(_ident(name) for name, _ in LINEAGE_COLUMNS)
-    unknown = ", ".join(result.unknown_columns) or None
-    with _Transaction(con):
-        seq = _next_seq(con)
-        # DuckDB scans the Arrow data of the frame directly: no row-by-row inserts.
-        con.register(_FRAME, result.frame.to_arrow())
-        try:
-            con.execute(
-                f"INSERT INTO raw.{_ident(ent.raw_table)} ({select}, {lineage}) "
-                f"SELECT {select}, CAST(? AS DATE), ?, _line_number, ? FROM {_FRAME}",
-                [f.export_date, f.relative_path, seq],
-            )
-        finally:
-            con.unregister(_FRAME)
-        if result.rows_quarantined:
-            con.register(_FRAME, result.quarantine.to_arrow())
-            try:
-                con.execute(
-                    "INSERT INTO audit.quarantine (load_seq, source, entity, file_path, "
-                    f"line_number, reason, raw_record) SELECT ?, ?, ?, ?, line_number, reason, "
-                    f"raw_record FROM {_FRAME}",
-                    [seq, f.source, ent.name, f.relative_path],
-                )
-            finally:
-                con.unregister(_FRAME)
-        _insert_log(
-            con,
-            seq,
-            f,
-            digest,
-            LOADED,
-            rows_read=result.rows_read,
-            rows_loaded=result.rows_loaded,
-            rows_quarantined=result.rows_quarantined,
-            unknown_columns=unknown,
-            # a mapped export keeps its tool's file name: log the canonical entity it loaded into
-            entity=ent.name,
-            export_format=result.export_format,
-            ids_cleaned=result.ids_cleaned,
-        )
-    return FileLoad(
-        f.relative_path,
-        LOADED,
-        rows_read=result.rows_read,
-        rows_loaded=result.rows_loaded,
-        rows_quarantined=result.rows_quarantined,
-        reason=f"unknown columns ignored: {unknown}" if unknown else None,
-        load_seq=seq,
-        entity=ent.name,
-        ids_cleaned=result.ids_cleaned,
-    )
-
-
-def _describe(load: FileLoad) -> str:
-    if load.status == REJECTED:
-        return (
-            f"{load.file}: REJECTED, {load.reason}. Next step: fix or re-export the file and drop "
-            "it in again (a changed file is picked up on the next run); all rejections are in "
-            "audit.rejected_files"
-        )
-    if load.status == SKIPPED_DUPLICATE:
-        return f"{load.file}: skipped, {load.reason}"
-    line = (
-        f"{load.file}: {load.rows_read:,} read, {load.rows_loaded:,} loaded, "
-        f"{load.rows_quarantined:,} quarantined"
-    )
-    if load.rows_quarantined:
-        line += " (see audit.quarantine)"
-    if load.ids_cleaned:
-        line += f"; invisible characters removed from {load.ids_cleaned:,} id value(s)"
-    if load.reason:
-        line += f"; {load.reason}"
-    return line

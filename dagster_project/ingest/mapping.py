@@ -18,6 +18,7 @@ from polars.exceptions import PanicException
 from dagster_project.ingest import export_formats
 from dagster_project.ingest.entities import Entity
 from dagster_project.ingest.export_formats import ColumnRule, ExportFormat, SkipRule
+from dagster_project.ingest.joining import JoinFailed, join_parts, text
 from dagster_project.ingest.landing import (
     LandingFile,
     RejectedFile,
@@ -27,6 +28,9 @@ from dagster_project.ingest.landing import (
     unknown_entity,
 )
 from dagster_project.ingest.parsing import Table, cell, normalise_name
+
+# A multi-file export: its format and the tables of its other files, by their `files` name.
+Export = tuple[ExportFormat, dict[str, Table]]
 
 # Columns a mapped body gains beside the file's cells: the reason a row is skipped by a skip_rows
 # rule, and the values a transform could not convert (both null when all is well).
@@ -55,9 +59,15 @@ class Mapped:
     export_format: str | None  # the export format's name; None for a canonical file
 
 
-def map_file(f: LandingFile, table: Table) -> Mapped:
-    """The file's entity and columns; RejectedFile when it is neither canonical nor recognised."""
+def map_file(f: LandingFile, table: Table, export: Export | None = None) -> Mapped:
+    """The file's entity and columns; RejectedFile when it is neither canonical nor recognised.
+
+    `export` is the multi-file format the file is the main file of, with its other files'
+    tables (the loader finds them in the same export folder)."""
     rel = f.relative_path
+    if export is not None:
+        fmt, others = export
+        return _mapped(f, fmt, table, others)
     canonical = canonical_entity(f)
     not_canonical: RejectedFile | None = None
     if canonical is not None:
@@ -69,6 +79,11 @@ def map_file(f: LandingFile, table: Table) -> Mapped:
     fmt = export_formats.recognise(table.header)
     if fmt is None:
         raise _unrecognised(f, canonical, table.header, not_canonical)
+    return _mapped(f, fmt, table, {})
+
+
+def _mapped(f: LandingFile, fmt: ExportFormat, table: Table, others: dict[str, Table]) -> Mapped:
+    rel = f.relative_path
     ent = fmt.entity
     if ent.source != f.source:
         # Rejected rather than loaded into the other source's raw table: each source is loaded by
@@ -81,8 +96,8 @@ def map_file(f: LandingFile, table: Table) -> Mapped:
             f"{ent.source}/{f.date_folder}/{f.path.name}",
         )
     try:
-        body, columns = _map_body(fmt, table.header, table.body)
-    except MappingFailed as err:
+        body, columns = _map_body(fmt, table, others)
+    except (MappingFailed, JoinFailed) as err:
         raise RejectedFile(
             rel, f"is recognised as a {fmt.name} export ({ent.qualified_name}) but {err}"
         ) from err
@@ -109,6 +124,14 @@ def _unrecognised(
     canonical reason alone says what to fix. Otherwise the reason also lists the export formats
     known for the file's source, none of which matched.
     """
+    multi = export_formats.recognise(header, multi_file=True)
+    if multi is not None:  # the loader holds it until its other files arrive (export_groups.py)
+        wanted = ", ".join(p.name for p in multi.files)
+        return RejectedFile(
+            f.relative_path,
+            f"is the main file of an export of format {multi.name} and needs its other "
+            f"file(s) in the same folder: {wanted}",
+        )
     names = {normalise_name(h) for h in header}
     if rejected is not None and canonical is not None:
         if names & {c.name for c in canonical.all_columns}:
@@ -121,8 +144,21 @@ def _unrecognised(
     return RejectedFile(
         f.relative_path,
         f"{reason}; and no known export format for '{f.source}' matched its header "
-        f"(known formats: {listed})",
+        f"(known formats: {listed}){_near_miss(names)}",
     )
+
+
+def _near_miss(names: set[str]) -> str:
+    """The format whose recognition columns are all in the header but one (a column dropped
+    from the export's query or report), named with what it lacks; else nothing."""
+    for fmt in export_formats.known_formats():  # most specific first
+        lacking = [r for r in fmt.recognise if normalise_name(r) not in names]
+        if len(lacking) == 1 and len(fmt.recognise) >= 3:
+            return (
+                f"; closest: {fmt.name} ({fmt.entity.qualified_name}), which also needs "
+                f"column {lacking[0]}: add it to the export"
+            )
+    return ""
 
 
 def _match_header(rel: str, ent: Entity, header: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -173,20 +209,20 @@ def _header_words(header: list[str]) -> str:
 
 
 def _map_body(
-    fmt: ExportFormat, header: list[str], body: pl.DataFrame
+    fmt: ExportFormat, table: Table, others: dict[str, Table]
 ) -> tuple[pl.DataFrame, dict[str, str]]:
     """The body plus one text column per mapped canonical column, SKIP_REASON and MAP_ERROR.
 
     Returns the new body and the canonical column -> body column map to validate. Raises
-    MappingFailed when a required canonical column has none of its source columns in the file.
+    MappingFailed when a required canonical column has none of its source columns in the file
+    (or in the files joined to it).
     """
-    positions: dict[str, int] = {}
-    for i, name in enumerate(header):
-        positions.setdefault(normalise_name(name), i)
+    header = table.header
+    body, lookup, errors = join_parts(fmt, table, others)
 
     def source(name: str) -> pl.Expr | None:
-        i = positions.get(normalise_name(name))
-        if i is None:
+        column = lookup.get(normalise_name(name))
+        if column is None:
             return None
         twice = [j + 1 for j, h in enumerate(header) if normalise_name(h) == normalise_name(name)]
         if len(twice) > 1:
@@ -194,11 +230,9 @@ def _map_body(
                 f"column '{name}' appears twice in the header (columns "
                 f"{', '.join(map(str, twice))}); keep one"
             )
-        text = pl.col(cell(i)).cast(pl.String).str.strip_chars()
-        return pl.when(text != "").then(text)
+        return text(column)
 
     values: list[pl.Expr] = []
-    errors: list[pl.Expr] = []
     columns: dict[str, str] = {}
     for rule in fmt.columns:
         if rule.value is not None:
@@ -212,8 +246,16 @@ def _map_body(
                         f"which {rule.target} comes from"
                     )
                 continue  # an optional column the export does not carry
-            text = pl.coalesce(present) if present else pl.lit(None, dtype=pl.String)
-            value, error = _transform(rule, text)
+            text_ = pl.coalesce(present) if present else pl.lit(None, dtype=pl.String)
+            value, error = _transform(rule, text_)
+            if rule.empty_if_same_as is not None:
+                other = source(rule.empty_if_same_as)
+                if other is not None:
+                    value = (
+                        pl.when(value != other)
+                        .then(value)
+                        .otherwise(pl.when(other.is_null()).then(value))
+                    )
         name = f"_m_{rule.target}"
         values.append(value.alias(name))
         if error is not None:
@@ -286,6 +328,13 @@ def _transform(rule: ColumnRule, text: pl.Expr) -> tuple[pl.Expr, pl.Expr | None
             pl.concat_str(pl.lit(f"{rule.target}: '"), text, pl.lit(f"' {problem}"))
         )
         text = pl.coalesce(converted, text)
+    if rule.negate:
+        plain = text.str.strip_prefix("+")
+        text = (
+            pl.when(plain.str.starts_with("-"))
+            .then(plain.str.slice(1))
+            .otherwise(pl.concat_str(pl.lit("-"), plain))
+        )
     if rule.default is not None:
         text = text.fill_null(pl.lit(rule.default, dtype=pl.String))
     return text, error

@@ -22,7 +22,7 @@ from dagster_project.ingest.landing import (
     engine_error,
     read_bytes,
 )
-from dagster_project.ingest.mapping import map_file
+from dagster_project.ingest.mapping import Export, map_file
 from dagster_project.ingest.parsing import read_table
 from dagster_project.ingest.validation import type_and_validate
 
@@ -47,8 +47,11 @@ class ReadResult:
         return self.quarantine.height
 
 
-def read_file(landing_file: LandingFile, data: bytes | None = None) -> ReadResult:
-    """Read, type and validate one file. `data` may pass the file's bytes if already read.
+def read_file(
+    landing_file: LandingFile, data: bytes | None = None, export: Export | None = None
+) -> ReadResult:
+    """Read, type and validate one file. `data` may pass the file's bytes if already read;
+    `export` the multi-file format it is the main file of, with its other files' tables.
 
     A file whose name and header are not canonical is tried against the known export formats
     (formats/*.yml); the first that recognises its header maps it to its canonical entity, and
@@ -62,7 +65,7 @@ def read_file(landing_file: LandingFile, data: bytes | None = None) -> ReadResul
         raise RejectedFile(rel, "is empty (no header, no rows)")
 
     table = read_table(rel, landing_file.extension, data)
-    mapped = map_file(landing_file, table)
+    mapped = map_file(landing_file, table, export)
     try:
         validated = type_and_validate(mapped.entity, mapped.table, mapped.columns)
     except (Exception, PanicException) as err:  # odd data fails this file, not the run

@@ -66,17 +66,20 @@ def t(*args) -> dt.datetime:
 def test_every_mapping_loads_most_specific_first():
     known = export_formats.known_formats()
     assert sorted(f.name for f in known) == [
+        "aws_marketplace_billing_event",
         "hubspot_companies_export",
         "hubspot_deals_export",
         "hubspot_fivetran_company",
         "impact_actions",
         "partnerstack_customers",
+        "partnerstack_customers_revenue",
         "salesforce_account",
         "salesforce_campaign",
         "salesforce_opportunity",
         "salesforce_opportunity_partner",
         "salesforce_partner",
         "salesforce_partner_fund_request",
+        "salesforce_partner_fund_request_claims",
     ]
     sizes = [len(f.recognise) for f in known]
     assert sizes == sorted(sizes, reverse=True)
@@ -564,9 +567,8 @@ def test_unknown_export_is_rejected_listing_the_formats_of_its_source(tmp_path):
             "salesforce_opportunity_partner, salesforce_partner)"
         ),
         "marketplace/2024-05-16/billing_event.csv": (
-            "unknown entity 'billing_event' for source 'marketplace'; known entities: "
-            "transactions, integration_installs; and no known export format for 'marketplace' "
-            "matched its header (known formats: none)"
+            "is the main file of an export of format aws_marketplace_billing_event and needs "
+            "its other file(s) in the same folder: account, address"
         ),
     }
 
@@ -708,3 +710,20 @@ def test_ensure_schemas_adds_export_format_to_an_old_load_log(tmp_path):
         ]
     finally:
         con.close()
+
+
+def test_a_near_miss_names_the_closest_format_and_the_column_it_lacks(tmp_path):
+    sample = (SAMPLES / "salesforce/Opportunity_bulkapi2_queryAll.csv").read_text()
+    header, *body = sample.splitlines()
+    # the export's query left out IsWon: every other recognising column is there
+    cut = header.split(",").index('"IsWon"')
+    lines = [",".join(x for i, x in enumerate(line.split(",")) if i != cut) for line in [header]]
+    rel = put(tmp_path, f"crm/{DAY}/Opportunity.csv", ("\n".join(lines) + "\n").encode())
+    (found,) = discover(tmp_path)
+    with pytest.raises(RejectedFile) as caught:
+        read_file(found)
+    assert caught.value.path == rel
+    assert caught.value.reason.endswith(
+        "; closest: salesforce_opportunity (crm/opportunities), which also needs column IsWon: "
+        "add it to the export"
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.ingest import loader
+from dagster_project.ingest import load_log as audit_writer
 from dagster_project.ingest.entities import ENTITIES, LINEAGE_COLUMNS, entity
 from dagster_project.ingest.loader import (
     FileLoad,
@@ -366,7 +366,8 @@ def test_reject_unknown_sources_and_stray_files(landing, con):
         (
             "hubspot/2025-06-01/contacts.csv",
             "rejected",
-            f"'hubspot' is not a known source; known sources: {known}",
+            "'hubspot' is not a known source but a tool: put HubSpot exports in crm/, keeping "
+            f"the <export date> folder; known sources: {known}",
         ),
         (
             "notes.txt",
@@ -410,7 +411,7 @@ def test_a_crash_mid_file_leaves_nothing_behind(landing, con, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(loader, "_insert_log", crash)
+    monkeypatch.setattr(audit_writer, "insert_log", crash)
     with pytest.raises(RuntimeError, match="disk full"):
         load_source(con, landing, "crm", log=lambda _: None)
     assert rows(con, "SELECT count(*) FROM raw.crm__partners") == [(0,)]

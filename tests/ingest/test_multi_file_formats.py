@@ -1,0 +1,303 @@
+"""Multi-file export formats (files/join in formats/*.yml, export_parts.py, joining.py,
+export_groups.py): an export of several files recognised by their columns in one export folder,
+joined and added up per key, or held until its other files arrive.
+
+Expected values are worked out by hand from the sample files (shared/fixtures/exports, copied in
+tests/fixtures/exports); UTC conversions of epoch milliseconds are noted beside them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.ingest import export_formats
+from dagster_project.ingest.loader import load_source
+
+SAMPLES = Path(__file__).parent.parent / "fixtures" / "exports"
+DAY = "2024-05-16"
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+def drop(landing: Path, sample: str, source: str, day: str = DAY) -> str:
+    target = landing / source / day / Path(sample).name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SAMPLES / sample, target)
+    return target.relative_to(landing).as_posix()
+
+
+def put(landing: Path, rel: str, text: str) -> str:
+    path = landing / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return rel
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    yield connection
+    connection.close()
+
+
+def rows(con, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def log_of(con) -> list[tuple]:
+    return rows(
+        con,
+        "SELECT file_path, status, export_format, rows_read, rows_loaded, rows_quarantined "
+        "FROM audit.load_log ORDER BY load_seq",
+    )
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# The engine, on a made-up two-file export declared only in a test-owned formats folder
+
+ORDERS_WITH_LINES = """
+name: shop_orders_with_lines
+entity: marketplace/transactions
+recognise: [order_ref, placed, buyer_site]
+files:
+  lines:
+    recognise: [order_ref, line_amount, line_kind]
+join:
+  - file: lines
+    by: {order_ref: order_ref}
+    aggregate:
+      sold: {sum: line_amount, where: {line_kind: [sale, refund]}}
+      fee: {sum: line_amount, where: {line_kind: [fee]}}
+columns:
+  transaction_id: order_ref
+  marketplace: {value: shop}
+  transaction_at: placed
+  gross_amount: lines.sold
+  marketplace_fee: {from: lines.fee, negate: true}
+  currency: {value: EUR}
+  customer_domain: buyer_site
+"""
+ORDERS = "order_ref,placed,buyer_site\nO-1,2024-05-01,a.example\nO-2,2024-05-02,b.example\n"
+LINES = (
+    "order_ref,line_amount,line_kind\n"
+    "O-1,100.50,sale\nO-1,-10.05,fee\nO-1,20,sale\n"  # O-1: 120.50 sold, fee 10.05
+    "O-2,-30,refund\nO-2,3,fee\nO-2,999,note\n"  # O-2: -30 (a refund), fee -3; the note ignored
+)
+
+
+@pytest.fixture
+def shop_format(tmp_path, monkeypatch):
+    folder = tmp_path / "our_formats"
+    folder.mkdir()
+    (folder / "shop_orders_with_lines.yml").write_text(ORDERS_WITH_LINES)
+    monkeypatch.setenv(export_formats.EXTRA_FORMATS_ENV, str(folder))
+
+
+def test_a_made_up_two_file_format_is_held_then_loaded_when_its_other_file_arrives(
+    tmp_path, con, shop_format
+):
+    landing = tmp_path / "landing"
+    orders = put(landing, f"marketplace/{DAY}/orders.csv", ORDERS)
+
+    first = load_source(con, landing, "marketplace", log=quiet, today=TODAY)
+    assert [(x.file, x.status) for x in first] == [(orders, "held")]
+    assert "waiting for its other file(s) in the same folder: lines (columns order_ref, " in (
+        first[0].reason
+    )
+    # still waiting two days later: nothing new recorded, nothing loaded
+    assert load_source(con, landing, "marketplace", log=quiet, today=TODAY + dt.timedelta(2)) == []
+    assert rows(con, "SELECT count(*) FROM raw.marketplace__transactions") == [(0,)]
+
+    lines = put(landing, f"marketplace/{DAY}/order_lines.csv", LINES)
+    load_source(con, landing, "marketplace", log=quiet, today=TODAY + dt.timedelta(2))
+    assert log_of(con) == [
+        (orders, "held", None, 0, 0, 0),
+        (orders, "loaded", "shop_orders_with_lines", 2, 2, 0),
+        (lines, "joined", "shop_orders_with_lines", 0, 0, 0),
+    ]
+    assert rows(
+        con,
+        "SELECT transaction_id, gross_amount, marketplace_fee, currency, customer_domain, "
+        "_line_number FROM raw.marketplace__transactions ORDER BY 1",
+    ) == [
+        ("O-1", Decimal("120.50"), Decimal("10.05"), "EUR", "a.example", 2),
+        ("O-2", Decimal("-30"), Decimal("-3"), "EUR", "b.example", 3),
+    ]
+    assert load_source(con, landing, "marketplace", log=quiet) == []  # loading again: nothing
+
+
+def test_a_held_file_is_rejected_after_the_hold_days_with_what_it_waited_for(
+    tmp_path, con, shop_format, monkeypatch
+):
+    landing = tmp_path / "landing"
+    lines = put(landing, f"marketplace/{DAY}/order_lines.csv", LINES)
+    monkeypatch.setenv("PARTNER_HOLD_DAYS", "2")
+    held = load_source(con, landing, "marketplace", log=quiet, today=TODAY)
+    assert [(x.status, x.reason) for x in held] == [
+        (
+            "held",
+            "is the lines file of a shop_orders_with_lines export; waiting for its main file "
+            "in the same folder (columns order_ref, placed, buyer_site)",
+        )
+    ]
+    assert load_source(con, landing, "marketplace", log=quiet, today=TODAY + dt.timedelta(1)) == []
+    (rejected,) = load_source(con, landing, "marketplace", log=quiet, today=TODAY + dt.timedelta(2))
+    assert (rejected.file, rejected.status) == (lines, "rejected")
+    assert rejected.reason.endswith(
+        f"held since {TODAY}, more than 2 day(s): drop the missing file(s) in that folder and "
+        "this file again under a new name (or in a new folder)"
+    )
+    assert rows(con, "SELECT count(*) FROM raw.marketplace__transactions") == [(0,)]
+
+
+def test_an_aggregated_value_that_is_not_a_number_quarantines_its_row(tmp_path, con, shop_format):
+    landing = tmp_path / "landing"
+    put(landing, f"marketplace/{DAY}/orders.csv", ORDERS)
+    put(landing, f"marketplace/{DAY}/order_lines.csv", LINES.replace("O-2,3,fee", "O-2,3€,fee"))
+    load_source(con, landing, "marketplace", log=quiet, today=TODAY)
+    assert rows(con, "SELECT transaction_id FROM raw.marketplace__transactions") == [("O-1",)]
+    assert rows(con, "SELECT line_number, reason FROM audit.quarantine") == [
+        (3, "lines.fee: a value of line_amount is not a number")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("    by: {", "    on: {"), "each join needs 'file' and 'by'"),
+        (("- file: lines", "- file: items"), "join: 'items' is not one of the files"),
+        (("sum: line_amount, where", "avg: line_amount, where"), "unknown key(s) avg"),
+        (("join:\n", "join: []\nx:\n"), "unknown key(s) x"),
+    ],
+)
+def test_a_broken_multi_file_mapping_fails_loudly(tmp_path, change, message):
+    (tmp_path / "broken.yml").write_text(ORDERS_WITH_LINES.replace(*change, 1))
+    with pytest.raises(export_formats.FormatError) as caught:
+        export_formats.known_formats(tmp_path)
+    assert str(caught.value).startswith("export format broken.yml: ")
+    assert message in str(caught.value)
+
+
+# --------------------------------------------------------------------------------------------
+# The bundled multi-file formats on their samples
+
+
+def test_aws_marketplace_billing_event_worked_example_taxes_out_disbursements_once(tmp_path, con):
+    landing = tmp_path / "landing"
+    for name in ("billing_event", "account", "address"):
+        drop(landing, f"aws_marketplace/{name}.csv", "marketplace")
+    load_source(con, landing, "marketplace", log=quiet, today=TODAY)
+    assert rows(
+        con,
+        "SELECT transaction_id, marketplace, transaction_at, gross_amount, marketplace_fee, "
+        "currency, reseller_partner_id, customer_domain, _line_number "
+        "FROM raw.marketplace__transactions ORDER BY _line_number",
+    ) == [
+        # the seller guide's example: 73.5 revenue share, 6.5 tax (out), -7.35 listing fee;
+        # paid by Kestrel (777788889999) for the end user Müller: a channel partner offer
+        ("be5" + "0" * 37, "aws", dt.datetime(2024, 1, 31, 0, 4, 7), Decimal("73.50"),
+         Decimal("7.35"), "USD", "777788889999", "mueller-everlight.example", 2),
+        # Northwind buys directly (payer = end user): no reseller; AWS_TAX_SHARE 99 out
+        ("be2" + "0" * 37, "aws", dt.datetime(2024, 1, 31), Decimal("1200"), Decimal("36"),
+         "USD", None, "northwind-robotics.example", 5),
+    ]  # fmt: skip
+    reasons = rows(con, "SELECT line_number, reason FROM audit.quarantine ORDER BY 1")
+    assert [line for line, _ in reasons] == [3, 4, 6, 7, 8, 9, 10, 11]
+    assert reasons[0][1] == "tax, kept out of revenue"
+    assert reasons[1][1].startswith("AWS listing fee, counted as the marketplace_fee")
+    # the 72.65 disbursement and the DISBURSED rows of its parts are never counted again
+    assert {r for line, r in reasons if line >= 8} == {
+        "disbursement (AWS paying out revenue counted when it was invoiced)"
+    }
+    assert [(p.split("/")[-1], s, f) for p, s, f, *_ in log_of(con)] == [
+        ("billing_event.csv", "loaded", "aws_marketplace_billing_event"),
+        ("account.csv", "joined", "aws_marketplace_billing_event"),
+        ("address.csv", "joined", "aws_marketplace_billing_event"),
+    ]
+
+
+def test_partnerstack_customers_with_transactions_and_rewards(tmp_path, con):
+    landing = tmp_path / "landing"
+    for name in ("customers", "transactions", "rewards"):
+        drop(landing, f"partnerstack/{name}.csv", "affiliate")
+    load_source(con, landing, "affiliate", log=quiet, today=TODAY)
+    assert rows(
+        con,
+        "SELECT referral_id, partner_id, referred_at, status, revenue, commission, currency "
+        "FROM raw.affiliate__referrals ORDER BY _line_number",
+    ) == [
+        # 4800000 cents -> 48,000.00; reward 960000 -> 9,600.00; 1706781000000 ms = 2024-02-01 09:50
+        ("cust_Xk3m9QwE2a", "part_orbit", dt.datetime(2024, 2, 1, 9, 50), "converted",
+         Decimal("48000.00"), Decimal("9600.00"), "USD"),
+        # GBP pence: 250000 + 250000 - 250000 (the refund) = 2,500.00; rewards: pending 500.00
+        # counted, the declined -500.00 clawback not
+        ("cust_Pq7n2RtY5b", "part_orbit", dt.datetime(2024, 3, 3, 9), "converted",
+         Decimal("2500.00"), Decimal("500.00"), "GBP"),
+        ("cust_Lm4s8VbN1c", "part_stackwise", dt.datetime(2024, 1, 15, 14), "converted",
+         Decimal("120000.00"), Decimal("12000.00"), "USD"),
+        # no transactions: no revenue (not zero)
+        ("cust_Zr6t1HgK8d", "part_lumamedia", dt.datetime(2024, 2, 11, 10), "converted",
+         None, None, None),
+    ]  # fmt: skip
+    assert rows(con, "SELECT line_number, reason FROM audit.quarantine") == [
+        (6, "test record (PartnerStack test=true), not a real customer")
+    ]
+    assert [s for _, s, *_ in log_of(con)] == ["loaded", "joined", "joined"]
+
+
+def test_partnerstack_customers_alone_still_load_as_before(tmp_path, con):
+    landing = tmp_path / "landing"
+    drop(landing, "partnerstack/customers.csv", "affiliate")
+    load_source(con, landing, "affiliate", log=quiet, today=TODAY)
+    assert [(s, f) for _, s, f, *_ in log_of(con)] == [("loaded", "partnerstack_customers")]
+
+
+def test_salesforce_fund_requests_with_claims_spent_is_approved_or_paid(tmp_path, con):
+    landing = tmp_path / "landing"
+    drop(landing, "salesforce/PartnerFundRequest_dataloader_export.csv", "mdf")
+    drop(landing, "salesforce/PartnerFundClaim_dataloader_export.csv", "mdf")
+    load_source(con, landing, "mdf", log=quiet, today=TODAY)
+    assert rows(
+        con,
+        "SELECT request_id, approved_amount, spent_amount, claimed_at, proof_of_performance "
+        "FROM raw.mdf__fund_requests ORDER BY 1",
+    ) == [
+        # claims of PFR01: Paid 18250.75 (counted), Rejected 1500.0, and the deleted Draft
+        # 18250.75 entered twice (IsDeleted=true): neither counted
+        ("0Fr5g00000PFR01CAH", Decimal("20000"), Decimal("18250.75"),
+         dt.datetime(2024, 6, 20, 10), True),
+        ("0Fr5g00000PFR02CAH", None, None, None, None),  # no claims
+        ("0Fr5g00000PFR03CAH", Decimal("0"), None, None, None),
+    ]  # fmt: skip
+    assert [(s, f) for _, s, f, *_ in log_of(con)] == [
+        ("loaded", "salesforce_partner_fund_request_claims"),
+        ("joined", "salesforce_partner_fund_request_claims"),
+    ]
+
+
+def test_claims_exported_without_is_deleted_keep_every_claim_of_its_status(tmp_path, con):
+    """A plain export (not Export All) has no IsDeleted column: the `where` on it keeps all."""
+    landing = tmp_path / "landing"
+    drop(landing, "salesforce/PartnerFundRequest_dataloader_export.csv", "mdf")
+    put(
+        landing,
+        f"mdf/{DAY}/claims.csv",
+        "Id,RequestId,ChannelPartnerId,Amount,Status,CreatedDate\n"
+        "C1,0Fr5g00000PFR01CAH,0015g00000STWSxAAP,18250.75,Paid,2024-06-20T10:00:00.000Z\n"
+        "C2,0Fr5g00000PFR01CAH,0015g00000STWSxAAP,1500.0,Rejected,2024-06-22T10:00:00.000Z\n",
+    )
+    load_source(con, landing, "mdf", log=quiet, today=TODAY)
+    assert rows(con, "SELECT spent_amount FROM raw.mdf__fund_requests ORDER BY 1 NULLS LAST") == [
+        (Decimal("18250.75"),),
+        (None,),
+        (None,),
+    ]
