@@ -15,11 +15,13 @@ import pytest
 from dagster_project.checks.dbt_rules import column_rules, expectations_from_test
 from dagster_project.checks.marts import SUITES, column_rules_suite, validate
 from dagster_project.dbt import dbt_project
-from dagster_project.ingest.entities import PARTNER_TYPES
+from dagster_project.ingest.entities import ENTITIES, PARTNER_TYPES
 from dagster_project.jobs import run_nightly
-from dagster_project.settings import Settings
+from dagster_project.settings import DBT_PROJECT_DIR, Settings
 
-SUITE = {suite.model: suite for suite in SUITES if suite.blocking}
+# a mart's blocking invariants (unnamed), its other blocking suites by name, the warning suites
+SUITE = {suite.model: suite for suite in SUITES if suite.blocking and not suite.name}
+NAMED = {suite.name: suite for suite in SUITES if suite.blocking and suite.name}
 WARNING = {suite.name: suite for suite in SUITES if not suite.blocking}
 
 
@@ -111,22 +113,43 @@ def test_the_column_rules_of_a_model_are_its_own_tests_only():
     assert failures["expect_column_values_to_be_between(rate)"] == "1 unexpected, e.g. [1.5]"
 
 
-def test_the_marts_partner_types_are_those_of_the_landing_contract():
-    """The five partner types: the landing contract (entities.py) is their home; the mart rule in
-    _marts__models.yml, which the GX suite takes from the manifest, must name the same ones."""
+def test_a_relationship_to_a_seed_becomes_the_seeds_values():
+    node = _test_node("relationships", to="ref('kinds')", field="kind")
+    node["depends_on"] = {"nodes": ["seed.project.kinds", "model.project.m"]}
+    read = {("seed.project.kinds", "kind"): ["a", "b"]}
+    assert expectations_from_test(node, lambda seed, column: read[seed, column]) == [
+        ("ExpectColumnValuesToBeInSet", {"column": "c", "value_set": ["a", "b"]})
+    ]
+    # to a model: no GX counterpart (the warehouse would be needed); without a reader: none
+    node["depends_on"] = {"nodes": ["model.project.other", "model.project.m"]}
+    assert expectations_from_test(node, lambda seed, column: read[seed, column]) == []
+
+
+# the five partner types of METRICS.md section 1, in the seed's order
+FIVE_TYPES = ["technology", "affiliate", "reseller", "strategic_alliance", "oem"]
+
+
+def test_the_partner_types_have_one_home_the_seed():
+    """dbt/seeds/partner_types.csv lists the types: the landing contract reads it, dim_partners'
+    relationship test points at it, and the GX suite takes the seed's values from the manifest."""
+    assert list(PARTNER_TYPES) == FIVE_TYPES
+    partners = next(e for e in ENTITIES if e.qualified_name == "crm/partners")
+    assert partners.column("partner_type").domain == tuple(FIVE_TYPES)
     manifest = json.loads(dbt_project().manifest_path.read_text())
     type_rules = [
         kwargs["value_set"]
-        for name, kwargs in column_rules(manifest, "dim_partners")
+        for name, kwargs in column_rules(manifest, "dim_partners", DBT_PROJECT_DIR)
         if kwargs["column"] == "partner_type" and name == "ExpectColumnValuesToBeInSet"
     ]
-    assert type_rules == [list(PARTNER_TYPES)]
+    assert type_rules == [FIVE_TYPES]
 
 
 def test_no_hand_written_suite_repeats_a_column_rule_of_dbt():
     manifest = json.loads(dbt_project().manifest_path.read_text())
     for suite in SUITES:
-        ruled = {kwargs["column"] for _, kwargs in column_rules(manifest, suite.model)}
+        ruled = {
+            kwargs["column"] for _, kwargs in column_rules(manifest, suite.model, DBT_PROJECT_DIR)
+        }
         written = {kwargs["column"] for _, kwargs in suite.expectations}
         assert not ruled & written, suite.model
 
@@ -180,6 +203,33 @@ def test_credits_that_do_not_sum_to_one_fail():
     passed, failures = validate(frame, SUITE["fct_partner_attribution"])
     assert not passed
     assert list(failures) == ["expect_column_values_to_be_between(max_credit_error)"]
+
+
+def test_a_currency_whose_rates_span_more_than_a_factor_of_two_fails_naming_it():
+    """Rates worked by hand: EUR 1.10 and 2.20 span exactly 2 (plausible); 1.10 and 110 (a rate
+    with its decimal point lost) span 100."""
+    suite = NAMED["fx_rates"]
+    con = duckdb.connect()
+    try:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_opportunity_partner (currency varchar, fx_rate decimal(20, 10))"
+        )
+        con.execute(
+            "insert into marts.fct_opportunity_partner values"
+            " ('USD', 1.0), ('EUR', 1.10), ('EUR', 2.20), ('GBP', null)"
+        )
+        assert validate(con.execute(suite.query).df(), suite) == (True, {})
+        con.execute("insert into marts.fct_opportunity_partner values ('EUR', 110)")
+        passed, failures = validate(con.execute(suite.query).df(), suite)
+    finally:
+        con.close()
+    assert not passed
+    assert failures == {
+        "expect_column_values_to_be_null(implausible_fx_rates)": (
+            "1 unexpected, e.g. ['EUR: 1.1 to 110.0']"
+        )
+    }
 
 
 def test_mdf_without_roi_warns_with_the_request_and_its_reasons():
@@ -270,103 +320,48 @@ def test_failing_warning_checks_let_the_run_publish(good_run):
     }
 
 
-def _definitions_with_dbt_vars(**overrides) -> dg.Definitions:
-    """The project's definitions, whose dbt build overrides program rules (dbt_project.yml vars)
-    on the command line, the way a person would misconfigure them."""
-    from dagster_dbt import DbtCliResource, dbt_assets
-
-    from dagster_project.dbt import (
-        PartnerDbtTranslator,
-        _environment,
-        dbt_build_args,
-        dbt_build_env,
-        partner_dbt_assets,
-    )
-    from dagster_project.definitions import defs
-    from dagster_project.resources import PartnerSettings
-
-    project = dbt_project()
-
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        dagster_dbt_translator=PartnerDbtTranslator(),
-    )
-    def misconfigured_dbt_assets(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
-    ):
-        settings = partner.settings()
-        args = dbt_build_args(settings)
-        at = args.index("--vars") + 1
-        args[at] = json.dumps({**json.loads(args[at]), **overrides})
-        with _environment(dbt_build_env(settings)):
-            invocation = dbt.cli(args, context=context)
-        try:
-            yield from invocation.stream()
-        finally:
-            shutil.rmtree(invocation.target_path, ignore_errors=True)
-
-    return dg.Definitions(
-        assets=[
-            misconfigured_dbt_assets if asset is partner_dbt_assets else asset
-            for asset in defs.assets
-        ],
-        asset_checks=defs.asset_checks,
-        jobs=defs.jobs,
-        resources=defs.resources,
-    )
-
-
 def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_a_failing_gx_suite_stops_the_run_before_publishing(good_run, tmp_path):
-    """Position-based weights of 0.7 + 0.7 leave -0.4 for O1's middle touch (P2): its credit row is
-    dropped (only credits above 0 are kept), so P1 and P3 hold 0.7 + 0.7 = 1.4 of the line under
-    position_based and program. No dbt test looks across rows; the GX suite does, and blocks."""
+def test_a_failing_gx_suite_stops_the_run_before_publishing(good_run, fixtures_dir, tmp_path):
+    """The fixture again, with one row added to its FX file: EUR at 110 from 2026-06-01, the 1.10
+    of January with its decimal point lost. Ingest takes it (a positive rate), dbt's tests pass;
+    O3 (EUR, won 2026-06-10) converts at 110 while O2 (won 2026-02-10) converted at 1.10, and the
+    GX suite on the FX rates blocks the publish: the warehouse readers see is untouched."""
     settings, succeeded, checks = good_run
-    # with the project's weights O1's position-based credits are 0.4, 0.2, 0.4 and the suite passes
     assert succeeded
-    assert checks[("marts/fct_partner_attribution", "gx_fct_partner_attribution")].passed
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        credits = con.execute(
-            "select partner_id, credit from marts.fct_partner_attribution "
-            "where opportunity_id = 'O1' and model = 'position_based' order by partner_id"
-        ).fetchall()
-    finally:
-        con.close()
-    assert credits == [
-        ("P1", pytest.approx(0.4)),
-        ("P2", pytest.approx(0.2)),
-        ("P3", pytest.approx(0.4)),
-    ]
-    served = dataclasses.replace(settings, warehouse=tmp_path / "warehouse.duckdb")
-    shutil.copyfile(settings.warehouse, served.warehouse)
-    before = _digest(served.warehouse)
+    assert checks[("marts/fct_opportunity_partner", "gx_fct_opportunity_partner")].passed
 
-    misconfigured = _definitions_with_dbt_vars(
-        position_based_first_weight=0.7, position_based_last_weight=0.7
+    landing = tmp_path / "landing"
+    shutil.copytree(settings.landing_dir, landing)
+    shutil.copytree(fixtures_dir / "checks" / "broken_fx_rate", landing, dirs_exist_ok=True)
+    broken = dataclasses.replace(
+        settings, landing_dir=landing, warehouse=tmp_path / "warehouse.duckdb"
     )
-    assert not _run_recorded(served, tmp_path / "dagster_home", definitions=misconfigured)
+    shutil.copyfile(settings.warehouse, broken.warehouse)  # the last good publish
+    before = _digest(broken.warehouse)
 
-    assert _digest(served.warehouse) == before
+    assert not _run_recorded(broken, tmp_path / "dagster_home")
+
+    assert _digest(broken.warehouse) == before
     checks = _latest_run_checks(tmp_path / "dagster_home")
     blocking_failures = {
         key: ev
         for key, ev in checks.items()
         if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR
     }
-    # the GX suite and the reconciliation of the line's credited revenue both see it
     assert set(blocking_failures) == {
-        ("marts/fct_partner_attribution", "gx_fct_partner_attribution"),
-        ("marts/fct_partner_attribution", "credits_add_up_to_line_revenue"),
+        ("marts/fct_opportunity_partner", "gx_fct_opportunity_partner"),
     }
-    reconciliation = blocking_failures[
-        ("marts/fct_partner_attribution", "credits_add_up_to_line_revenue")
-    ]
-    assert "O1" in (reconciliation.description or "") + str(reconciliation.metadata)
-    evaluation = blocking_failures[("marts/fct_partner_attribution", "gx_fct_partner_attribution")]
-    credit_error = evaluation.metadata["expect_column_values_to_be_between(max_credit_error)"]
-    assert credit_error.value.startswith("1 unexpected, e.g. [0.3999")  # |1.4 - 1|
+    evaluation = blocking_failures[("marts/fct_opportunity_partner", "gx_fct_opportunity_partner")]
+    assert evaluation.metadata["expect_column_values_to_be_null(implausible_fx_rates)"].value == (
+        "1 unexpected, e.g. ['EUR: 1.1 to 110.0']"
+    )
+    # nothing else failed that the good run passed: ingest and every dbt test took the rate
+    failed = {key for key, ev in checks.items() if not ev.passed}
+    assert failed == {
+        ("marts/fct_mdf_roi", "mdf_without_roi"),
+        ("raw/crm__campaigns", "landing_files_usable"),
+        ("marts/fct_opportunity_partner", "gx_fct_opportunity_partner"),
+    }

@@ -120,22 +120,3 @@ def test_each_partners_tier_on_a_past_day_is_the_model_run_at_that_day(models, c
         },
         sums,
     )
-
-
-def test_the_sourcing_of_d_is_the_period_that_holds_on_d(con):
-    """int_line_sourcing_periods repeats the precedence of int_opportunities_sourced day by day:
-    on D the two must name the same partner and event for every line."""
-    differing = con.execute(
-        """
-        select coalesce(d.opportunity_id, p.line_id), d.source_event_id, p.source_event_id
-        from intermediate.int_opportunities_sourced as d
-        full join (
-            select * from intermediate.int_line_sourcing_periods
-            where valid_to = ? and line_id not like 'marketplace:%'
-        ) as p on d.opportunity_id = p.line_id
-        where d.source_event_id is distinct from p.source_event_id
-            or d.sourcing_partner_id is distinct from p.sourcing_partner_id
-        """,
-        [RUN_DATE],
-    ).fetchall()
-    assert not differing, differing[:10]

@@ -5,7 +5,8 @@ Each mart with rules gets one blocking check, `gx_<mart>`, that validates two th
 - its column rules (keys, not empty, accepted values, ranges), taken from dbt's manifest: they are
   declared once, as data tests in `_marts__models.yml` (dbt_rules.py);
 - the invariants written here because a column test cannot say them: rules across columns, rows
-  or marts (credits add up to 1, influenced revenue covers sourced, active partners are signed).
+  or marts (credits add up to 1, influenced revenue covers sourced, active partners are signed,
+  a currency's FX rates are plausible).
 A failing blocking check stops the run before the warehouse is published, so readers keep the last
 good version; its metadata names each failed expectation with sample values. A warning suite
 (`mdf_without_roi`) gets a check of its own that reports and lets the run publish.
@@ -19,8 +20,12 @@ import duckdb
 from dagster_project.checks.dbt_rules import Expectation, column_rules, read_manifest
 from dagster_project.dbt import dbt_project, partner_dbt_assets
 from dagster_project.resources import PartnerSettings
+from dagster_project.settings import DBT_PROJECT_DIR
 
 MARTS_GROUP = "marts"
+
+# the widest span (highest / lowest) a currency's rate may have across the revenue lines
+FX_RATE_SPAN_LIMIT = 2
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,27 @@ SUITES = (
                 {"column": "rule_matches_partner", "value_set": [True]},
             ),
         ],
+    ),
+    Suite(
+        "fct_opportunity_partner",
+        "FX rates are plausible: no currency's rate spans more than a factor of "
+        f"{FX_RATE_SPAN_LIMIT} across the lines valued in it. Real rates move less over a few "
+        "years; a wider span is a rate entered inverted or off by a power of ten, which would "
+        "inflate (or wipe out) revenue, credits and tiers.",
+        f"""
+        select
+            currency,
+            case
+                when max(fx_rate) > {FX_RATE_SPAN_LIMIT} * min(fx_rate)
+                    then currency || ': ' || cast(min(fx_rate) as double) || ' to '
+                        || cast(max(fx_rate) as double)
+            end as implausible_fx_rates
+        from marts.fct_opportunity_partner
+        where fx_rate is not null
+        group by currency
+        """,
+        [("ExpectColumnValuesToBeNull", {"column": "implausible_fx_rates"})],
+        name="fx_rates",
     ),
     Suite(
         "fct_partner_attribution",
@@ -136,7 +162,7 @@ SUITES = (
 
 def column_rules_suite(manifest: dict, model: str) -> Suite:
     """The mart's column rules from dbt's manifest, as a suite over just the columns they name."""
-    expectations = column_rules(manifest, model)
+    expectations = column_rules(manifest, model, DBT_PROJECT_DIR)
     columns = dict.fromkeys(kwargs["column"] for _, kwargs in expectations)
     select = ", ".join(f'"{column}"' for column in columns) or "1 as no_rule"
     return Suite(

@@ -7,6 +7,7 @@ by a test, so adding a column is one edit here (plus the staging model that uses
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 
 from dagster_project.ingest.kinds import (
@@ -21,8 +22,19 @@ from dagster_project.ingest.kinds import (
     TIMESTAMP,
     Kind,
 )
+from dagster_project.settings import DBT_PROJECT_DIR
 
-PARTNER_TYPES = ("technology", "affiliate", "reseller", "strategic_alliance", "oem")
+PARTNER_TYPES_SEED = DBT_PROJECT_DIR / "seeds" / "partner_types.csv"
+
+
+def _partner_types() -> tuple[str, ...]:
+    """The program's partner types, in the seed's order: dbt/seeds/partner_types.csv is their one
+    home (the dbt marts test against it; a 5-row file, cheap to read at import)."""
+    with PARTNER_TYPES_SEED.open(newline="") as seed:
+        return tuple(row["partner_type"] for row in csv.DictReader(seed))
+
+
+PARTNER_TYPES = _partner_types()
 
 
 @dataclass(frozen=True)

@@ -37,3 +37,10 @@
 {% macro spark__id_list_type() -%}
     array<string>
 {%- endmacro %}
+
+
+{#- The revenue line id of a marketplace transaction that links to no opportunity (METRICS.md
+    section 2): `marketplace:<transaction_id>`. -#}
+{% macro marketplace_line_id(transaction_id) -%}
+    'marketplace:' || {{ transaction_id }}
+{%- endmacro %}

@@ -1,11 +1,20 @@
 -- Which partner sources each revenue line on each day X, history restated (METRICS.md sections 0
--- and 2): the precedence of int_opportunities_sourced applied on X to the sourcing events dated
--- on or before X, from the line's creation on. A later event of a higher rule (a registration in
--- the grace days) takes over from an earlier one of a lower rule (a marketplace transaction); a
--- line with no event yet on X is not sourced on X. One row per line and period; `valid_to` is
--- inclusive, D for the period of D (which int_opportunities_sourced gives).
-with lines as (
-    select * from {{ ref('int_revenue_lines') }}
+-- and 2). The one home of the sourcing precedence; first match wins: 1 an approved deal
+-- registration naming the opportunity, registered on or before its creation or within the grace
+-- days after, unless it lapsed before the opportunity existed; 2 a converted referral on its
+-- account within the look-back before creation; 3 a marketplace transaction linked to it. Ties:
+-- earliest event, then smallest id. On X it applies to the events dated on or before X, from the
+-- line's creation on: a later event of a higher rule (a registration in the grace days) takes
+-- over from an earlier one of a lower rule (a marketplace transaction); a line with no event yet
+-- on X is not sourced on X. A marketplace-only line is sourced by its own transaction's partner.
+-- One row per line and period; `valid_to` is inclusive, D for the period of D (which
+-- int_opportunities_sourced reads).
+with opportunities as (
+    select
+        opportunity_id,
+        account_id,
+        created_date
+    from {{ ref('int_opportunities_valued') }}
 ),
 
 partners as (
@@ -22,15 +31,6 @@ referrals as (
 
 marketplace_transactions as (
     select * from {{ ref('int_marketplace_transactions_linked') }}
-),
-
-opportunities as (
-    select
-        line_id as opportunity_id,
-        account_id,
-        created_date
-    from lines
-    where line_kind = 'opportunity'
 ),
 
 by_registration as (
@@ -127,6 +127,7 @@ opportunity_periods as (
         partner_id as sourcing_partner_id,
         source_rule,
         event_id as source_event_id,
+        event_at as source_event_at,
         effective_from as valid_from,
         coalesce(
             {{ add_days(
@@ -141,14 +142,15 @@ opportunity_periods as (
 
 marketplace_only_periods as (
     select
-        line_id,
-        sourcing_partner_id,
-        source_rule,
+        {{ marketplace_line_id('transaction_id') }} as line_id,
+        partner_id as sourcing_partner_id,
+        'marketplace' as source_rule,
         transaction_id as source_event_id,
-        created_date as valid_from,
+        transaction_at as source_event_at,
+        transaction_date as valid_from,
         {{ as_of_date() }} as valid_to
-    from lines
-    where line_kind = 'marketplace_only'
+    from marketplace_transactions
+    where opportunity_id is null
 ),
 
 final as (

@@ -2,9 +2,9 @@
 -- day X applied to everything dated on or before X (section 0): tier revenue = the program credits
 -- on X of lines won in the trailing days up to X; referrals = approved deal registrations (by
 -- registration date) + converted affiliate referrals (by conversion date) in the same days. The
--- highest tier reached wins (seed partner_tiers); every signed partner is at least registered; a
--- day it is not signed on (a prospect, or after termination) has tier revenue and referrals but no
--- tier.
+-- highest tier reached wins (seed partner_tiers, macro tier_for); every signed partner is at least
+-- registered; a day it is not signed on (a prospect, or after termination) has tier revenue and
+-- referrals but no tier.
 -- A won line's program credit on X: 1 to the partner sourcing it on X (int_line_sourcing_periods),
 -- and before any sourcing event (e.g. a marketplace transaction booked after the close) the
 -- fallback split over its window touches, as computed at D. Each credit is a period of days;
@@ -49,17 +49,6 @@ registrations as (
 
 referrals as (
     select * from {{ ref('int_referrals_matched') }}
-),
-
-thresholds as (
-    select
-        max(case when tier = 'platinum' then min_revenue_usd end) as platinum_revenue,
-        max(case when tier = 'platinum' then min_referrals end) as platinum_referrals,
-        max(case when tier = 'gold' then min_revenue_usd end) as gold_revenue,
-        max(case when tier = 'gold' then min_referrals end) as gold_referrals,
-        max(case when tier = 'silver' then min_revenue_usd end) as silver_revenue,
-        max(case when tier = 'silver' then min_referrals end) as silver_referrals
-    from tiers
 ),
 
 -- from the close on: the first day the line is sourced, and the first day a window touch counts
@@ -247,22 +236,9 @@ final as (
                 or windowed_sums.agreement_date > windowed_sums.date_day
                 or windowed_sums.terminated_date <= windowed_sums.date_day
                 then null
-            when
-                windowed_sums.tier_revenue_usd >= thresholds.platinum_revenue
-                or windowed_sums.referrals >= thresholds.platinum_referrals
-                then 'platinum'
-            when
-                windowed_sums.tier_revenue_usd >= thresholds.gold_revenue
-                or windowed_sums.referrals >= thresholds.gold_referrals
-                then 'gold'
-            when
-                windowed_sums.tier_revenue_usd >= thresholds.silver_revenue
-                or windowed_sums.referrals >= thresholds.silver_referrals
-                then 'silver'
-            else 'registered'
+            else {{ tier_for('windowed_sums.tier_revenue_usd', 'windowed_sums.referrals') }}
         end as tier
     from windowed_sums
-    cross join thresholds
 )
 
 select * from final

@@ -3,7 +3,7 @@
 -- in the trailing window then: its program credits of lines won and its referrals (approved deal
 -- registrations by registration date, converted referrals by conversion date) dated in
 -- (D - (tier_trailing_days - tier_outlook_days), D]. The highest tier of the seed whose revenue or
--- referral threshold is met wins; every signed partner is at least registered.
+-- referral threshold is met wins (macro tier_for); every signed partner is at least registered.
 {%- set kept_days = var('tier_trailing_days') - var('tier_outlook_days') %}
 {%- set window_start = add_days(as_of_date(), -kept_days) %}
 
@@ -65,30 +65,13 @@ kept as (
     group by partners.partner_id
 ),
 
-tiers_met as (
-    select
-        kept.partner_id,
-        kept.outlook_revenue_usd,
-        kept.outlook_referrals,
-        tiers.tier,
-        row_number() over (
-            partition by kept.partner_id order by tiers.tier_rank desc
-        ) as rank_from_top
-    from kept
-    inner join tiers
-        on
-            kept.outlook_revenue_usd >= tiers.min_revenue_usd
-            or kept.outlook_referrals >= tiers.min_referrals
-),
-
 final as (
     select
-        partner_id,
-        cast(outlook_revenue_usd as {{ money_type() }}) as outlook_revenue_usd,
-        cast(outlook_referrals as integer) as outlook_referrals,
-        tier as tier_outlook
-    from tiers_met
-    where rank_from_top = 1
+        kept.partner_id,
+        cast(kept.outlook_revenue_usd as {{ money_type() }}) as outlook_revenue_usd,
+        cast(kept.outlook_referrals as integer) as outlook_referrals,
+        {{ tier_for('kept.outlook_revenue_usd', 'kept.outlook_referrals') }} as tier_outlook
+    from kept
 )
 
 select * from final

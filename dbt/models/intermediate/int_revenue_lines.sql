@@ -46,7 +46,7 @@ opportunity_lines as (
 
 marketplace_lines as (
     select
-        'marketplace:' || marketplace_only.transaction_id as line_id,
+        {{ marketplace_line_id('marketplace_only.transaction_id') }} as line_id,
         'marketplace_only' as line_kind,
         marketplace_only.account_id,
         marketplace_only.transaction_date as created_date,

@@ -17,10 +17,10 @@ transactions as (
 -- transactions, a marketplace-only line's own
 line_marketplaces as (
     select
-        coalesce(opportunity_id, 'marketplace:' || transaction_id) as line_id,
+        coalesce(opportunity_id, {{ marketplace_line_id('transaction_id') }}) as line_id,
         marketplace,
         row_number() over (
-            partition by coalesce(opportunity_id, 'marketplace:' || transaction_id)
+            partition by coalesce(opportunity_id, {{ marketplace_line_id('transaction_id') }})
             order by transaction_at, transaction_id
         ) as transaction_order
     from transactions
