@@ -205,29 +205,31 @@ def test_credits_that_do_not_sum_to_one_fail():
     assert list(failures) == ["expect_column_values_to_be_between(max_credit_error)"]
 
 
-def test_a_currency_whose_rates_span_more_than_a_factor_of_two_fails_naming_it():
-    """Rates worked by hand: EUR 1.10 and 2.20 span exactly 2 (plausible); 1.10 and 110 (a rate
-    with its decimal point lost) span 100."""
+def test_a_currency_whose_rate_jumps_tenfold_between_valuation_dates_fails_naming_it():
+    """Rates worked by hand: EUR 1.10 then 2.20 then 10.99 move by 2 and 4.995 (plausible, if
+    wild); then 109.9, a rate with its decimal point lost, moves by exactly 10."""
     suite = NAMED["fx_rates"]
     con = duckdb.connect()
     try:
         con.execute("create schema marts")
         con.execute(
-            "create table marts.fct_opportunity_partner (currency varchar, fx_rate decimal(20, 10))"
+            "create table marts.fct_opportunity_partner"
+            " (currency varchar, valued_on date, fx_rate decimal(20, 10))"
         )
         con.execute(
-            "insert into marts.fct_opportunity_partner values"
-            " ('USD', 1.0), ('EUR', 1.10), ('EUR', 2.20), ('GBP', null)"
+            "insert into marts.fct_opportunity_partner values ('USD', '2026-01-01', 1.0),"
+            " ('EUR', '2026-01-01', 1.10), ('EUR', '2026-02-01', 2.20),"
+            " ('EUR', '2026-02-01', 2.20), ('EUR', '2026-03-01', 10.99), ('GBP', null, null)"
         )
         assert validate(con.execute(suite.query).df(), suite) == (True, {})
-        con.execute("insert into marts.fct_opportunity_partner values ('EUR', 110)")
+        con.execute("insert into marts.fct_opportunity_partner values ('EUR', '2026-04-01', 109.9)")
         passed, failures = validate(con.execute(suite.query).df(), suite)
     finally:
         con.close()
     assert not passed
     assert failures == {
         "expect_column_values_to_be_null(implausible_fx_rates)": (
-            "1 unexpected, e.g. ['EUR: 1.1 to 110.0']"
+            "1 unexpected, e.g. ['EUR: 10.99 to 109.9']"
         )
     }
 

@@ -24,8 +24,10 @@ from dagster_project.settings import DBT_PROJECT_DIR
 
 MARTS_GROUP = "marts"
 
-# the widest span (highest / lowest) a currency's rate may have across the revenue lines
-FX_RATE_SPAN_LIMIT = 2
+# the largest factor a currency's rate may move by between two consecutive valuation dates of its
+# revenue lines: real rates (even a devaluation) move less; a rate entered inverted (for a currency
+# far from par) or with its decimal point lost moves more
+FX_RATE_JUMP_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -74,21 +76,35 @@ SUITES = (
     ),
     Suite(
         "fct_opportunity_partner",
-        "FX rates are plausible: no currency's rate spans more than a factor of "
-        f"{FX_RATE_SPAN_LIMIT} across the lines valued in it. Real rates move less over a few "
-        "years; a wider span is a rate entered inverted or off by a power of ten, which would "
-        "inflate (or wipe out) revenue, credits and tiers.",
+        "FX rates are plausible: between two consecutive valuation dates of a currency's lines "
+        f"its rate moves by less than a factor of {FX_RATE_JUMP_LIMIT}. A larger jump is a rate "
+        "entered inverted or off by a power of ten, which would inflate (or wipe out) revenue, "
+        "credits and tiers.",
         f"""
+        with rates as (
+            select distinct currency, valued_on, fx_rate
+            from marts.fct_opportunity_partner
+            where fx_rate is not null
+        ),
+
+        steps as (
+            select
+                currency,
+                fx_rate,
+                lag(fx_rate) over (partition by currency order by valued_on, fx_rate)
+                    as previous_rate
+            from rates
+        )
+
         select
             currency,
             case
-                when max(fx_rate) > {FX_RATE_SPAN_LIMIT} * min(fx_rate)
-                    then currency || ': ' || cast(min(fx_rate) as double) || ' to '
-                        || cast(max(fx_rate) as double)
+                when greatest(fx_rate, previous_rate)
+                    >= {FX_RATE_JUMP_LIMIT} * least(fx_rate, previous_rate)
+                    then currency || ': ' || cast(previous_rate as double) || ' to '
+                        || cast(fx_rate as double)
             end as implausible_fx_rates
-        from marts.fct_opportunity_partner
-        where fx_rate is not null
-        group by currency
+        from steps
         """,
         [("ExpectColumnValuesToBeNull", {"column": "implausible_fx_rates"})],
         name="fx_rates",
