@@ -5,6 +5,8 @@ that do the work."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 import time
 from pathlib import Path
@@ -102,8 +104,6 @@ def run_sql(settings: Settings, query: str, as_csv: bool = False) -> None:
 
 def serve_dashboard(settings: Settings, host: str, port: int) -> None:
     """Streamlit in this process's place, reading the same warehouse as the other commands."""
-    import os
-
     from dagster_project.settings import PROJECT_ROOT
 
     os.environ["PARTNER_WAREHOUSE"] = str(settings.warehouse)
@@ -122,7 +122,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--warehouse", help="warehouse file (default: PARTNER_WAREHOUSE or data/warehouse.duckdb)"
     )
-    parser.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: PARTNER_AS_OF or today)")
+    parser.add_argument(
+        "--as-of",
+        help="as-of date YYYY-MM-DD (default: PARTNER_AS_OF, else today; on the bundled sample, "
+        "its last export date)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the nightly job, then print the headline KPIs")
     commands.add_parser("kpis", help="print the headline KPIs of the served warehouse")
@@ -161,6 +165,18 @@ def main(argv: list[str] | None = None) -> None:
         )
     except ValueError as err:
         sys.exit(str(err))
+    sample_note = None
+    if args.command == "run":
+        from dagster_project.run_report import sample_as_of
+
+        as_of_given = bool(args.as_of or os.environ.get("PARTNER_AS_OF"))
+        sample_day = sample_as_of(settings, as_of_given)
+        if sample_day is not None:
+            settings = dataclasses.replace(settings, as_of=sample_day)
+            sample_note = (
+                f"as of {sample_day}, the bundled sample's last export date (no --as-of or "
+                "PARTNER_AS_OF given): give one to compute another day"
+            )
 
     if args.command == "run":
         if not settings.landing_dir.is_dir():
@@ -175,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
         from dagster_project.run_report import as_of_warnings, read_report, summary
 
         print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
+        if sample_note:
+            print(sample_note)
         for warning in as_of_warnings(settings):
             print(f"warning: {warning}")
         started = time.time()
