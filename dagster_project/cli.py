@@ -1,6 +1,6 @@
-"""The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner sql`,
-`partner explain`, `partner generate`, `partner dashboard`. Each is a thin call into the modules
-that do the work."""
+"""The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner status`,
+`partner sql`, `partner explain`, `partner generate`, `partner dashboard`, `partner serve`. Each
+is a thin call into the modules that do the work."""
 
 from __future__ import annotations
 
@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("kpis", help="print the headline KPIs of the served warehouse")
     commands.add_parser("audit", help="print the load log, rejected files and quarantined rows")
     commands.add_parser(
+        "status", help="the served as-of date, the last run, source freshness, recent failures"
+    )
+    commands.add_parser(
         "restore-previous", help="undo the last publish: put <warehouse>.previous back in place"
     )
     sql = commands.add_parser("sql", help="run a read-only SQL query on the served warehouse")
@@ -150,6 +153,11 @@ def main(argv: list[str] | None = None) -> None:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
     )
     dashboard.add_argument("--port", type=int, default=8501)
+    serve = commands.add_parser(
+        "serve", help="the deployment: Dagster daemon (nightly schedule, sensors) and web UI"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3000)
     generate = commands.add_parser("generate", help="write a generated sample landing folder")
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
@@ -213,6 +221,13 @@ def main(argv: list[str] | None = None) -> None:
         print_kpis(settings)
     elif args.command == "audit":
         print_audit(settings)
+    elif args.command == "status":
+        from dagster_project.status import status_lines
+
+        try:
+            print("\n".join(status_lines(settings)))
+        except ValueError as err:  # a malformed PARTNER_SOURCE_CADENCE_DAYS
+            sys.exit(str(err))
     elif args.command == "restore-previous":
         from dagster_project.publish import restore_previous
         from dagster_project.run_lock import RunRefused
@@ -229,6 +244,10 @@ def main(argv: list[str] | None = None) -> None:
         print_explanation(settings, args.line_id, partner=args.partner, model=args.model)
     elif args.command == "dashboard":
         serve_dashboard(settings, args.host, args.port)
+    elif args.command == "serve":
+        from dagster_project.serve import serve as serve_deployment
+
+        sys.exit(serve_deployment(args.host, args.port))
     elif args.command == "generate":
         # The generator is not part of the pipeline: imported only when asked for.
         from sample_generator import generate as generate_sample
