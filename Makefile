@@ -4,7 +4,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test lint format dev docs docs-generate dashboard notebooks clean
+.PHONY: setup run test lint format dev serve docs docs-generate dashboard notebooks clean
 
 setup:  ## install the locked dependencies and prepare the dbt manifest
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
@@ -32,6 +32,9 @@ format:
 dev: setup  ## the Dagster UI on http://127.0.0.1:3000 (schedules and sensors run with it)
 	mkdir -p .dagster_home && cp -n dagster.yaml .dagster_home/ 2>/dev/null || true
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(UV) run dagster dev -m dagster_project.definitions
+
+serve: setup  ## the deployment: Dagster daemon + UI on http://127.0.0.1:3000, schedule on
+	$(UV) run partner serve
 
 docs: setup  ## dbt docs for the marts on http://127.0.0.1:8080
 	$(MAKE) --no-print-directory docs-generate

@@ -1,10 +1,12 @@
-"""The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner sql`,
-`partner explain`, `partner generate`, `partner dashboard`. Each is a thin call into the modules
-that do the work."""
+"""The commands a person types: `partner run`, `partner kpis`, `partner audit`, `partner status`,
+`partner sql`, `partner explain`, `partner generate`, `partner dashboard`, `partner serve`. Each
+is a thin call into the modules that do the work."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 import time
 from pathlib import Path
@@ -102,8 +104,6 @@ def run_sql(settings: Settings, query: str, as_csv: bool = False) -> None:
 
 def serve_dashboard(settings: Settings, host: str, port: int) -> None:
     """Streamlit in this process's place, reading the same warehouse as the other commands."""
-    import os
-
     from dagster_project.settings import PROJECT_ROOT
 
     os.environ["PARTNER_WAREHOUSE"] = str(settings.warehouse)
@@ -122,11 +122,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--warehouse", help="warehouse file (default: PARTNER_WAREHOUSE or data/warehouse.duckdb)"
     )
-    parser.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: PARTNER_AS_OF or today)")
+    parser.add_argument(
+        "--as-of",
+        help="as-of date YYYY-MM-DD (default: PARTNER_AS_OF, else today; on the bundled sample, "
+        "its last export date)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the nightly job, then print the headline KPIs")
     commands.add_parser("kpis", help="print the headline KPIs of the served warehouse")
     commands.add_parser("audit", help="print the load log, rejected files and quarantined rows")
+    commands.add_parser(
+        "status", help="the served as-of date, the last run, source freshness, recent failures"
+    )
     commands.add_parser(
         "restore-previous", help="undo the last publish: put <warehouse>.previous back in place"
     )
@@ -146,6 +153,11 @@ def main(argv: list[str] | None = None) -> None:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
     )
     dashboard.add_argument("--port", type=int, default=8501)
+    serve = commands.add_parser(
+        "serve", help="the deployment: Dagster daemon (nightly schedule, sensors) and web UI"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3000)
     generate = commands.add_parser("generate", help="write a generated sample landing folder")
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--scale", type=float, default=1.0)
@@ -161,6 +173,18 @@ def main(argv: list[str] | None = None) -> None:
         )
     except ValueError as err:
         sys.exit(str(err))
+    sample_note = None
+    if args.command == "run":
+        from dagster_project.run_report import sample_as_of
+
+        as_of_given = bool(args.as_of or os.environ.get("PARTNER_AS_OF"))
+        sample_day = sample_as_of(settings, as_of_given)
+        if sample_day is not None:
+            settings = dataclasses.replace(settings, as_of=sample_day)
+            sample_note = (
+                f"as of {sample_day}, the bundled sample's last export date (no --as-of or "
+                "PARTNER_AS_OF given): give one to compute another day"
+            )
 
     if args.command == "run":
         if not settings.landing_dir.is_dir():
@@ -175,6 +199,8 @@ def main(argv: list[str] | None = None) -> None:
         from dagster_project.run_report import as_of_warnings, read_report, summary
 
         print(f"nightly run: {settings.landing_dir} -> {settings.warehouse} as of {settings.as_of}")
+        if sample_note:
+            print(sample_note)
         for warning in as_of_warnings(settings):
             print(f"warning: {warning}")
         started = time.time()
@@ -195,6 +221,13 @@ def main(argv: list[str] | None = None) -> None:
         print_kpis(settings)
     elif args.command == "audit":
         print_audit(settings)
+    elif args.command == "status":
+        from dagster_project.status import status_lines
+
+        try:
+            print("\n".join(status_lines(settings)))
+        except ValueError as err:  # a malformed PARTNER_SOURCE_CADENCE_DAYS
+            sys.exit(str(err))
     elif args.command == "restore-previous":
         from dagster_project.publish import restore_previous
         from dagster_project.run_lock import RunRefused
@@ -211,6 +244,10 @@ def main(argv: list[str] | None = None) -> None:
         print_explanation(settings, args.line_id, partner=args.partner, model=args.model)
     elif args.command == "dashboard":
         serve_dashboard(settings, args.host, args.port)
+    elif args.command == "serve":
+        from dagster_project.serve import serve as serve_deployment
+
+        sys.exit(serve_deployment(args.host, args.port))
     elif args.command == "generate":
         # The generator is not part of the pipeline: imported only when asked for.
         from sample_generator import generate as generate_sample

@@ -1,5 +1,6 @@
 """The nightly job, its schedule, a sensor that starts it when a new export folder lands, and
-`run_nightly`, which runs it in this process (the CLI and the tests).
+`run_nightly`, which runs it in this process (the CLI and the tests). The sensor that tells of a
+failed run is in failures.py.
 
 Every way a run starts fixes all its settings in its run config, the as-of date included: the
 schedule its own day, the sensor the day it saw the new folder, `run_nightly` the caller's.
@@ -24,7 +25,14 @@ nightly_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(job=nightly_job, cron_schedule="0 2 * * *", execution_timezone="UTC")
+# On by default wherever a Dagster daemon runs (`partner serve`): a deployment runs every night
+# without anyone turning it on in the UI. Runs in-process (tests, `partner run`) are unaffected.
+@dg.schedule(
+    job=nightly_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
 def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     settings = Settings.from_env(as_of=context.scheduled_execution_time.date().isoformat())
     return dg.RunRequest(run_key=f"nightly-{settings.as_of}", run_config=run_config(settings))
@@ -43,7 +51,9 @@ def export_folders(settings: Settings) -> list[str]:
     )
 
 
-@dg.sensor(job=nightly_job, minimum_interval_seconds=60)
+@dg.sensor(
+    job=nightly_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING
+)
 def new_export_sensor(context: dg.SensorEvaluationContext):
     """Starts the nightly job when an export folder appears that the sensor has not seen yet."""
     seen = set(json.loads(context.cursor)) if context.cursor else set()

@@ -19,8 +19,10 @@ import dagster as dg
 import duckdb
 
 from dagster_project.dbt import partner_dbt_assets
+from dagster_project.failures import copy_failures
 from dagster_project.resources import PartnerSettings
-from dagster_project.run_lock import RunRefused, wait_seconds, warehouse_lock
+from dagster_project.retry import retry_once_if_transient
+from dagster_project.run_lock import RunRefused, WarehouseHeldOpen, wait_seconds, warehouse_lock
 
 # Publishing writes only these tables; the ingest assets own `raw` and the rest of `audit`.
 BUILD_INFO_DDL = """
@@ -83,7 +85,7 @@ def _unopenable(path: Path) -> str | None:
             con.close()
     except duckdb.Error as err:
         if "lock" in str(err).lower():
-            raise RunRefused(
+            raise WarehouseHeldOpen(
                 f"{path} is held open for writing by another program ({err}); close it and run "
                 "again"
             ) from None
@@ -264,6 +266,7 @@ def restore_previous(served: Path) -> str:
 
 # --- Dagster: the run lock, the first and the last step of the nightly job ---------------------
 
+
 PUBLISH_GROUP = "publish"
 
 
@@ -291,13 +294,14 @@ def warehouse_build(
             f"the landing folder {settings.landing_dir} does not exist: point PARTNER_LANDING_DIR "
             "(or `partner --landing`) at the folder holding <source>/<export date>/<entity>.csv"
         )
-    note = start_build(
-        settings.warehouse,
-        settings.build_path,
-        settings.landing_dir,
-        settings.as_of,
-        log=context.log.warning,
-    )
+    with retry_once_if_transient(context):
+        note = start_build(
+            settings.warehouse,
+            settings.build_path,
+            settings.landing_dir,
+            settings.as_of,
+            log=context.log.warning,
+        )
     context.log.info(note)
     return dg.MaterializeResult(
         metadata={"build_path": str(settings.build_path), "as_of": settings.as_of.isoformat()}
@@ -314,7 +318,11 @@ def published_warehouse(
     settings = partner.settings()
     checks = check_results_of_run(context.instance, context.run.run_id)
     record_check_results(settings.build_path, context.run.run_id, settings.as_of, checks)
-    publish(settings.build_path, settings.warehouse)
+    with retry_once_if_transient(context):
+        copied = copy_failures(settings.build_path, settings.warehouse)
+        publish(settings.build_path, settings.warehouse)
+    if copied:
+        context.log.info(f"{copied} failed run(s) recorded in audit.run_log")
     context.log.info(
         f"published {settings.warehouse} as of {settings.as_of}; the version it replaced is "
         f"{previous_path(settings.warehouse)} (`partner restore-previous` puts it back)"

@@ -33,6 +33,10 @@ class WarehouseBusy(RunRefused):
     pass
 
 
+class WarehouseHeldOpen(RunRefused):
+    """Another program holds the served warehouse open for writing: worth one retry."""
+
+
 def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(f".{warehouse.name}.lock")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dagster_project.ingest.load_log import REJECTED, FileLoad
 from dagster_project.jobs import export_folders
-from dagster_project.settings import Settings, today_utc
+from dagster_project.settings import DEFAULT_LANDING_DIR, Settings, resolve_path, today_utc
 
 
 def _plural(count: int, noun: str) -> str:
@@ -33,6 +33,17 @@ def last_export_date(settings: Settings) -> dt.date | None:
         except ValueError:
             continue  # a misplaced folder: the ingest rejects its files
     return max(dates, default=None)
+
+
+def sample_as_of(settings: Settings, as_of_given: bool) -> dt.date | None:
+    """The bundled sample's last export date, when the run reads the bundled sample and no as-of
+    date was given: the sample ends on that day, so "today" would show a thinner trailing year
+    with every passing day. None otherwise."""
+    if as_of_given:
+        return None
+    if settings.landing_dir.resolve() != resolve_path(DEFAULT_LANDING_DIR).resolve():
+        return None
+    return last_export_date(settings)
 
 
 def as_of_warnings(settings: Settings, today: dt.date | None = None) -> list[str]:

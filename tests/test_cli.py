@@ -228,3 +228,34 @@ def test_a_failed_first_run_logs_rejections_as_warnings_and_audit_still_shows_th
     assert "rejected crm/2026-06-01/bogus.csv:" in audit.stdout
     assert "rejected crm/2026-06-02/opportunities.csv:" in audit.stdout
     assert "2 rows quarantined in affiliate/2026-06-02/referrals.csv" in audit.stdout
+
+
+# --- the first run on the bundled sample ----------------------------------------------------------
+
+
+def test_a_run_on_the_bundled_sample_without_an_as_of_date_is_as_of_its_last_export(tmp_path):
+    # the bundled sample's newest export folder is 2026-11-27 (data/landing/*/2026-11-27);
+    # a folder as the warehouse makes the run stop right after it says which day it computes
+    env = {"PARTNER_LANDING_DIR": "", "PARTNER_AS_OF": ""}
+    result = partner("--warehouse", str(tmp_path), "run", env=env)
+    assert "as of 2026-11-27, the bundled sample's last export date" in result.stdout
+    assert "-> " + str(tmp_path) + " as of 2026-11-27" in result.stdout
+    assert "is a folder" in _one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    ("landing", "as_of_given", "expected"),
+    [
+        ("data/landing", False, dt.date(2026, 11, 27)),
+        ("data/../data/landing", False, dt.date(2026, 11, 27)),  # the same folder spelt otherwise
+        ("data/landing", True, None),
+        (str(HANDMADE), False, None),
+    ],
+)
+def test_only_the_bundled_sample_without_an_as_of_date_gets_its_last_export_date(
+    landing, as_of_given, expected
+):
+    from dagster_project.run_report import sample_as_of
+
+    settings = Settings.from_env({}, landing_dir=landing, today=dt.date(2027, 1, 1))
+    assert sample_as_of(settings, as_of_given) == expected

@@ -24,10 +24,15 @@ def definitions_shape() -> dict:
             if not job.name.startswith("__")  # Dagster's implicit asset job
         ),
         "schedules": sorted(
-            f"{s.name}: {s.job_name} at {s.cron_schedule} {s.execution_timezone}"
+            f"{s.name}: {s.job_name} at {s.cron_schedule} {s.execution_timezone}, "
+            f"{s.default_status.value} by default"
             for s in defs.schedules
         ),
-        "sensors": sorted(f"{s.name}: {s.job_name}" for s in defs.sensors),
+        "sensors": sorted(
+            f"{s.name}: {s.job_name if s.has_jobs else 'watches runs'}, "
+            f"{s.default_status.value} by default"
+            for s in defs.sensors
+        ),
         "resources": sorted(defs.resources),
     }
 

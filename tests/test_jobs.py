@@ -100,7 +100,7 @@ def test_the_definitions_show_the_whole_lineage_from_exports_to_the_published_wa
 def test_one_nightly_job_one_schedule_one_sensor():
     assert defs.resolve_job_def(NIGHTLY_JOB).executor_def.name == "in_process"
     assert [s.name for s in defs.schedules] == ["nightly_schedule"]
-    assert [s.name for s in defs.sensors] == ["new_export_sensor"]
+    assert [s.name for s in defs.sensors] == ["new_export_sensor", "nightly_failure_sensor"]
 
 
 def test_a_run_without_an_as_of_date_is_as_of_the_day_it_was_created_in_every_step(

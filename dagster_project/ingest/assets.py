@@ -15,6 +15,7 @@ import duckdb
 from dagster_project.ingest.entities import ENTITIES, SOURCES, entities_of
 from dagster_project.ingest.loader import load_source, reject_unknown
 from dagster_project.resources import PartnerSettings
+from dagster_project.retry import retry_once_if_transient
 from dagster_project.run_report import as_of_warnings, problem_lines, record_loads
 
 INGEST_GROUP = "ingest"
@@ -73,16 +74,17 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
     @dg.multi_asset(name=f"ingest_{source}", specs=specs, check_specs=check_specs, can_subset=False)
     def _ingest(context: dg.AssetExecutionContext, partner: PartnerSettings):
         settings = partner.settings()
-        con = duckdb.connect(str(settings.build_path))
-        try:
-            loads = load_source(con, settings.landing_dir, source, log=context.log.info)
-            if source == SOURCES[0]:
-                # folders that are no known source are reported once per run, by the first asset
-                loads += reject_unknown(con, settings.landing_dir, log=context.log.warning)
-                for warning in as_of_warnings(settings):  # once per run, too
-                    context.log.warning(warning)
-        finally:
-            con.close()
+        with retry_once_if_transient(context):
+            con = duckdb.connect(str(settings.build_path))
+            try:
+                loads = load_source(con, settings.landing_dir, source, log=context.log.info)
+                if source == SOURCES[0]:
+                    # folders that are no known source are reported once per run, by the first
+                    loads += reject_unknown(con, settings.landing_dir, log=context.log.warning)
+                    for warning in as_of_warnings(settings):  # once per run, too
+                        context.log.warning(warning)
+            finally:
+                con.close()
         for problem in problem_lines([asdict(ld) for ld in loads]):
             context.log.warning(problem)
         record_loads(settings, context.run_id, loads)  # kept even if the run then fails
