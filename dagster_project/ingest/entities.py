@@ -50,6 +50,9 @@ class Column:
     maximum: float | None = None
     # Strictly positive (e.g. strategic_value_score).
     positive: bool = False
+    # A required column may be left empty when this other column has a value (a touch may name
+    # its partner by partner_name instead of partner_id: resolved in the warehouse).
+    unless: str | None = None
 
     @property
     def duckdb_type(self) -> str:
@@ -168,11 +171,12 @@ ENTITIES: tuple[Entity, ...] = (
         (
             _req("touch_id", IDENTIFIER),
             _req("opportunity_id", IDENTIFIER),
-            _req("partner_id", IDENTIFIER),
+            _req("partner_id", IDENTIFIER, unless="partner_name"),
             _req("touch_kind"),
             _req("touched_at", TIMESTAMP),
             _c("updated_at", TIMESTAMP),
             _c("is_deleted", BOOLEAN),
+            _c("partner_name"),  # instead of partner_id: a report names the partner account
         ),
     ),
     Entity(

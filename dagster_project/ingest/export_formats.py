@@ -18,6 +18,7 @@ import yaml
 
 from dagster_project.ingest.entities import Entity, entity
 from dagster_project.ingest.export_parts import MAIN, FilePart, Join, parts
+from dagster_project.ingest.locales import LOCALES, Locale
 from dagster_project.ingest.parsing import normalise_name
 
 FORMATS_DIR = Path(__file__).parent / "formats"
@@ -34,6 +35,8 @@ _FORMAT_KEYS = {
     "skip_rows",
     "files",
     "join",
+    "locale",
+    "ends_at_blank_line",
 }
 _COLUMN_KEYS = {
     "from",
@@ -47,9 +50,13 @@ _COLUMN_KEYS = {
     "default",
     "negate",
     "empty_if_same_as",
+    "parse",
+    "salesforce_id",
+    "concat",
 }
 _SKIP_KEYS = {"column", "values", "empty", "reason"}
 EPOCH_UNITS = ("s", "ms")
+PARSE_KINDS = ("date", "datetime", "number")  # `parse:` values, read in the format's locale
 
 
 class FormatError(ValueError):
@@ -70,6 +77,11 @@ class ColumnRule:
     default: str | None = None  # canonical value when the source is absent or empty
     negate: bool = False  # a number's sign flipped (a fee booked as a negative amount)
     empty_if_same_as: str | None = None  # empty when equal to this other column's value
+    parse: str | None = None  # one of PARSE_KINDS: a value shown in the format's locale
+    locale: Locale | None = None  # the format's locale (with `parse`)
+    locale_name: str | None = None
+    salesforce_id: bool = False  # a 15-character Salesforce id -> its 18-character form
+    concat: str | None = None  # join all `from` values with this (instead of the first non-empty)
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,7 @@ class ExportFormat:
     path: Path
     files: tuple[FilePart, ...] = ()  # the other files of a multi-file export
     joins: tuple[Join, ...] = ()
+    ends_at_blank_line: bool = False  # the rows from the first blank line on are a footer
 
     @property
     def is_multi_file(self) -> bool:
@@ -138,12 +151,17 @@ def known_formats(directory: Path | None = None) -> tuple[ExportFormat, ...]:
 
 @functools.cache
 def _known_formats(folders: tuple[Path, ...]) -> tuple[ExportFormat, ...]:
-    found = [_load(path) for folder in folders for path in sorted(folder.glob("*.yml"))]
-    names = [f.name for f in found]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise FormatError(f"export format name declared twice: {', '.join(twice)}")
-    return tuple(sorted(found, key=lambda f: (-len(f.recognise), f.name)))
+    by_name: dict[str, ExportFormat] = {}
+    for folder in folders:
+        found = [_load(path) for path in sorted(folder.glob("*.yml"))]
+        names = [f.name for f in found]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise FormatError(f"export format name declared twice: {', '.join(twice)}")
+        # A later folder's format replaces the bundled one of the same name (its own locale,
+        # time zone or labels), so adapting a format to an org is a copy, not an edit.
+        by_name.update((f.name, f) for f in found)
+    return tuple(sorted(by_name.values(), key=lambda f: (-len(f.recognise), f.name)))
 
 
 def recognise(header: list[str], multi_file: bool = False) -> ExportFormat | None:
@@ -177,14 +195,24 @@ def _load(path: Path) -> ExportFormat:
     recognised = _names(spec["recognise"], "recognise", fail)
     if not isinstance(spec["columns"], dict):
         raise fail("'columns' must map each canonical column to its source")
+    locale = spec.get("locale")
+    if locale is not None and locale not in LOCALES:
+        raise fail(f"unknown locale '{locale}'; known: {', '.join(LOCALES)}")
+    ends_at_blank_line = spec.get("ends_at_blank_line", False)
+    if not isinstance(ends_at_blank_line, bool):
+        raise fail("ends_at_blank_line must be true or false")
     known = {c.name for c in ent.all_columns}
     rules = []
     for target, rule in spec["columns"].items():
         if target not in known:
             raise fail(f"'{target}' is not a column of {ent.qualified_name}")
-        rules.append(_column_rule(target, rule, fail))
+        rules.append(_column_rule(target, rule, fail, locale))
     mapped = {r.target for r in rules}
-    missing = [c.name for c in ent.columns if c.required and c.name not in mapped]
+    missing = [
+        c.name
+        for c in ent.columns
+        if c.required and c.name not in mapped and c.unless not in mapped
+    ]
     if missing:
         raise fail(f"required column(s) of {ent.qualified_name} not mapped: {', '.join(missing)}")
     skips = [_skip_rule(s, fail) for s in spec.get("skip_rows") or []]
@@ -198,6 +226,7 @@ def _load(path: Path) -> ExportFormat:
         path=path,
         files=files,
         joins=joins,
+        ends_at_blank_line=ends_at_blank_line,
     )
 
 
@@ -222,7 +251,7 @@ def _text(value) -> str:
     return str(value)
 
 
-def _column_rule(target: str, rule, fail) -> ColumnRule:
+def _column_rule(target: str, rule, fail, locale: str | None = None) -> ColumnRule:
     if isinstance(rule, str):
         return ColumnRule(target, sources=(rule,))
     if not isinstance(rule, dict):
@@ -234,9 +263,20 @@ def _column_rule(target: str, rule, fail) -> ColumnRule:
         if len(rule) > 1:
             raise fail(f"{target}: a constant 'value' takes no transform")
         return ColumnRule(target, value=_text(rule["value"]))
-    conversions = [k for k in ("epoch", "minor_units", "format") if k in rule]
-    if len(conversions) > 1:
-        raise fail(f"{target}: use at most one of epoch, minor_units, format")
+    conversions = [k for k in ("epoch", "minor_units", "format", "parse") if k in rule]
+    if len(conversions) + bool(rule.get("salesforce_id")) > 1:
+        raise fail(f"{target}: use at most one of epoch, minor_units, format, parse, salesforce_id")
+    parse = rule.get("parse")
+    if parse is not None and parse not in PARSE_KINDS:
+        raise fail(f"{target}: parse must be one of {', '.join(PARSE_KINDS)}")
+    if parse is not None and locale is None:
+        raise fail(f"{target}: parse reads values in the format's locale: declare `locale`")
+    salesforce_id = rule.get("salesforce_id", False)
+    concat = rule.get("concat")
+    if not isinstance(salesforce_id, bool):
+        raise fail(f"{target}: salesforce_id must be true or false")
+    if concat is not None and not isinstance(concat, str):
+        raise fail(f"{target}: concat is the text put between the `from` values")
     epoch = rule.get("epoch")
     if epoch is not None and epoch not in EPOCH_UNITS:
         raise fail(f"{target}: epoch must be 'ms' or 's'")
@@ -245,8 +285,8 @@ def _column_rule(target: str, rule, fail) -> ColumnRule:
         raise fail(f"{target}: minor_units must be a whole number of digits >= 1 (2 = cents)")
     formats = _names(rule["format"], "format", fail) if "format" in rule else ()
     zone = str(rule.get("time_zone", "UTC"))
-    if "time_zone" in rule and not formats:
-        raise fail(f"{target}: time_zone goes with a 'format'")
+    if "time_zone" in rule and not formats and parse != "datetime":
+        raise fail(f"{target}: time_zone goes with a 'format' or `parse: datetime`")
     try:
         zoneinfo.ZoneInfo(zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
@@ -254,8 +294,8 @@ def _column_rule(target: str, rule, fail) -> ColumnRule:
     negate = rule.get("negate", False)
     if not isinstance(negate, bool):
         raise fail(f"{target}: negate must be true or false")
-    if negate and (epoch or formats):
-        raise fail(f"{target}: negate goes with a number, not epoch or format")
+    if negate and (epoch or formats or parse in ("date", "datetime")):
+        raise fail(f"{target}: negate goes with a number, not a date or time")
     same_as = rule.get("empty_if_same_as")
     if same_as is not None and not isinstance(same_as, str):
         raise fail(f"{target}: empty_if_same_as names one column")
@@ -274,6 +314,11 @@ def _column_rule(target: str, rule, fail) -> ColumnRule:
         default=_text(rule["default"]) if "default" in rule else None,
         negate=negate,
         empty_if_same_as=same_as,
+        parse=parse,
+        locale=LOCALES[locale] if parse else None,
+        locale_name=locale if parse else None,
+        salesforce_id=salesforce_id,
+        concat=concat,
     )
 
 

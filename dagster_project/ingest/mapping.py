@@ -27,7 +27,9 @@ from dagster_project.ingest.landing import (
     shortened,
     unknown_entity,
 )
-from dagster_project.ingest.parsing import Table, cell, normalise_name
+from dagster_project.ingest.locales import parse_date, parse_datetime, parse_number
+from dagster_project.ingest.parsing import LINE_NUMBER, Table, cell, normalise_name
+from dagster_project.ingest.salesforce_ids import to_18
 
 # A multi-file export: its format and the tables of its other files, by their `files` name.
 Export = tuple[ExportFormat, dict[str, Table]]
@@ -95,6 +97,8 @@ def _mapped(f: LandingFile, fmt: ExportFormat, table: Table, others: dict[str, T
             f"'{f.source}'; move it to "
             f"{ent.source}/{f.date_folder}/{f.path.name}",
         )
+    if fmt.ends_at_blank_line:
+        table = _without_footer(table)
     try:
         body, columns = _map_body(fmt, table, others)
     except (MappingFailed, JoinFailed) as err:
@@ -113,6 +117,32 @@ def _mapped(f: LandingFile, fmt: ExportFormat, table: Table, others: dict[str, T
     ]
     mapped = Table(table.header, body, table.raw_records, table.skip_blank_rows)
     return Mapped(ent, mapped, columns, unknown, fmt.name)
+
+
+def _without_footer(table: Table) -> Table:
+    """The table without its rows from the first blank line on: a report's footer (its title,
+    copyright and generated-by lines) is no data, so neither loaded nor counted."""
+    blank = _blank_rows(table.body)
+    lines = table.body.filter(blank)[LINE_NUMBER].to_list() + list(table.blank_lines)
+    if not lines:
+        return table
+    body = table.body.filter(pl.col(LINE_NUMBER) < min(lines))
+    return Table(table.header, body, table.raw_records, table.skip_blank_rows)
+
+
+def _blank_rows(body: pl.DataFrame) -> pl.Expr:
+    cells = [c for c in body.columns if c.startswith("c") and c[1:].isdigit()]
+    if not cells:
+        return pl.lit(False)
+    return pl.all_horizontal(
+        pl.col(c).is_null() | (pl.col(c).cast(pl.String).str.strip_chars() == "") for c in cells
+    )
+
+
+def _maps(fmt: ExportFormat, name: str | None, source) -> bool:
+    """Whether the format maps canonical column `name` from a column the file has."""
+    rules = [r for r in fmt.columns if r.target == name]
+    return any(r.value is not None or any(source(s) is not None for s in r.sources) for r in rules)
 
 
 def _unrecognised(
@@ -180,7 +210,11 @@ def _match_header(rel: str, ent: Entity, header: list[str]) -> tuple[dict[str, s
             positions[norm] = i
         else:
             unknown.append(shortened(name) or f"(unnamed column {i + 1})")
-    missing = [c.name for c in ent.columns if c.required and c.name not in columns]
+    missing = [
+        c.name
+        for c in ent.columns
+        if c.required and c.name not in columns and c.unless not in columns
+    ]
     if "is_deleted" in columns:
         # a file of deletions needs only the key: its other rows are quarantined (validation)
         missing = [name for name in missing if name in ent.key]
@@ -240,13 +274,19 @@ def _map_body(
         else:
             present = [e for e in (source(s) for s in rule.sources) if e is not None]
             if not present and rule.default is None:
-                if fmt.entity.column(rule.target).required:
+                target = fmt.entity.column(rule.target)
+                if target.required and not _maps(fmt, target.unless, source):
                     raise MappingFailed(
                         f"the file has no column {' or '.join(rule.sources)}, "
                         f"which {rule.target} comes from"
                     )
                 continue  # an optional column the export does not carry
-            text_ = pl.coalesce(present) if present else pl.lit(None, dtype=pl.String)
+            if not present:
+                text_ = pl.lit(None, dtype=pl.String)
+            elif rule.concat is not None:  # null when a part is empty: no half-made id
+                text_ = pl.concat_str(present, separator=rule.concat)
+            else:
+                text_ = pl.coalesce(present)
             value, error = _transform(rule, text_)
             if rule.empty_if_same_as is not None:
                 other = source(rule.empty_if_same_as)
@@ -320,6 +360,24 @@ def _transform(rule: ColumnRule, text: pl.Expr) -> tuple[pl.Expr, pl.Expr | None
         converted = utc.dt.to_string("%Y-%m-%dT%H:%M:%S%.6f")
         shapes = " or ".join(f"'{f}'" for f in rule.formats)
         problem = f"is not a date-time {shapes} in {rule.time_zone} (or not a valid local time)"
+    elif rule.salesforce_id:
+        converted, wrong = to_18(text)
+        converted = pl.when(~wrong).then(converted)
+        problem = "is not a Salesforce id (15 or 18 letters and digits)"
+    elif rule.parse == "number":
+        converted = parse_number(text, rule.locale)
+        problem = f"is not a number as written in {rule.locale_name}"
+    elif rule.parse == "date":
+        converted = parse_date(text, rule.locale)
+        problem = f"is not a date {rule.locale.date_shape()} ({rule.locale_name})"
+    elif rule.parse == "datetime":
+        local = parse_datetime(text, rule.locale)
+        utc = local.dt.replace_time_zone(
+            rule.time_zone, ambiguous="earliest", non_existent="null"
+        ).dt.convert_time_zone("UTC")
+        converted = utc.dt.to_string("%Y-%m-%dT%H:%M:%S%.6f")
+        shape = rule.locale.date_shape()
+        problem = f"is not a date {shape} (with an optional time) in {rule.time_zone}"
 
     error = None
     if converted is not None:

@@ -49,6 +49,8 @@ class Table:
     body: pl.DataFrame
     raw_records: Callable[[pl.DataFrame], list[str]]
     skip_blank_rows: bool = True
+    # Blank lines between records the reader skipped (the fast reader keeps them as empty rows)
+    blank_lines: tuple[int, ...] = ()
 
 
 def cell(i: int) -> str:
@@ -61,20 +63,36 @@ def _csv_table(rel: str, data: bytes) -> Table:
     if b"\r" in data and b"\n" not in data:  # CR-only line endings (Excel for Mac)
         data = data.replace(b"\r", b"\n")
     _check_long_values(rel, data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        bad = data[err.start : err.start + 1].hex()
-        raise RejectedFile(
-            rel, f"is not UTF-8 text (byte 0x{bad} on line {line}); re-export it as UTF-8"
-        ) from err
+    text, data = _decoded(rel, data)
     table = _csv_fast(data, text)
     if table is None:
         table = _csv_slow(rel, text)
     if not table.header:
         raise RejectedFile(rel, "is empty (no header, no rows)")
     return table
+
+
+def _decoded(rel: str, data: bytes) -> tuple[str, bytes]:
+    """The text of a CSV file and its bytes as UTF-8 (what the fast reader reads).
+
+    UTF-8 when the bytes are valid UTF-8, else Windows-1252 (the superset of ISO-8859-1 that
+    Salesforce reports and Excel on Windows write). Bytes that are neither (Windows-1252 leaves
+    five undefined) reject the file."""
+    try:
+        return data.decode("utf-8"), data
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+        return text, text.encode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        bad = data[err.start : err.start + 1].hex()
+        raise RejectedFile(
+            rel,
+            f"is neither UTF-8 nor Windows-1252 text (byte 0x{bad} on line {line}); "
+            "re-export it as UTF-8",
+        ) from err
 
 
 def _too_long(rel: str, line: int, size: str) -> RejectedFile:
@@ -182,6 +200,7 @@ def _csv_slow(rel: str, text: str) -> Table:
     starts: list[int] = []
     raws: list[str] = []
     errors: list[str | None] = []
+    blank_lines: list[int] = []
     line_before = 0
     while True:
         consumed.clear()
@@ -205,6 +224,8 @@ def _csv_slow(rel: str, text: str) -> Table:
                 'quote (a quote inside a value is written twice: "") and export the file again',
             )
         if not record:  # a blank line is not a record
+            if header is not None:
+                blank_lines.append(start)
             continue
         if header is None:
             header = record
@@ -232,7 +253,7 @@ def _csv_slow(rel: str, text: str) -> Table:
     def raw_records(rows: pl.DataFrame) -> list[str]:
         return rows["_raw"].to_list()
 
-    return Table(header, body, raw_records)
+    return Table(header, body, raw_records, blank_lines=tuple(blank_lines))
 
 
 def _parquet_table(rel: str, data: bytes) -> Table:

@@ -221,16 +221,24 @@ def _checks(ent: Entity, columns: dict[str, str]) -> list[tuple[pl.Expr, pl.Expr
     deleted = pl.col(_value_name(ent.column("is_deleted"))) if "is_deleted" in columns else None
     kept = pl.lit(True) if deleted is None else ~deleted.fill_null(False)
     for col in ent.all_columns:
+        needed, alone = kept, ""
+        if col.unless is not None and col.unless in columns:
+            # e.g. partner_id or partner_name: a value in either will do
+            needed = kept & pl.col(_text_name(ent.column(col.unless))).is_null()
+            alone = f" (or {col.unless})"
         if col.name not in columns:
             if col.required:  # only a file of deletions may leave it out (mapping)
-                message = f"{col.name}: required column missing (only deletions may leave it out)"
-                checks.append((kept, pl.lit(message)))
+                message = (
+                    f"{col.name}{alone}: required column missing (only deletions may leave it out)"
+                )
+                checks.append((needed, pl.lit(message)))
             continue
         text, value = pl.col(_text_name(col)), pl.col(_value_name(col))
         missing = text.is_null()
         if col.required:
-            needed = kept if col.name not in ent.key else pl.lit(True)
-            checks.append((missing & needed, pl.lit(f"{col.name}: required value missing")))
+            needed = needed if col.name not in ent.key else pl.lit(True)
+            message = f"{col.name}{alone}: required value missing"
+            checks.append((missing & needed, pl.lit(message)))
         invalid = f"is not {col.kind.expected}"
         checks.append((~missing & value.is_null(), _quoted(col.name, text, invalid)))
         if col.kind in (TIMESTAMP, DATE):

@@ -44,3 +44,18 @@
 {% macro marketplace_line_id(transaction_id) -%}
     'marketplace:' || {{ transaction_id }}
 {%- endmacro %}
+
+
+{#- A name as it is compared across tools: lower case, runs of spaces as one, no surrounding
+    spaces ("  Orbit  Consulting " = "orbit consulting"). -#}
+{% macro name_key(expr) -%}
+    {{ return(adapter.dispatch('name_key')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__name_key(expr) -%}
+    lower(trim(regexp_replace({{ expr }}, '\s+', ' ', 'g')))
+{%- endmacro %}
+
+{% macro spark__name_key(expr) -%}
+    lower(trim(regexp_replace({{ expr }}, '\\s+', ' ')))
+{%- endmacro %}

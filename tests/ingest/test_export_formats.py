@@ -80,6 +80,8 @@ def test_every_mapping_loads_most_specific_first():
         "salesforce_partner",
         "salesforce_partner_fund_request",
         "salesforce_partner_fund_request_claims",
+        "salesforce_report_opportunities",
+        "salesforce_report_partners",
     ]
     sizes = [len(f.recognise) for f in known]
     assert sizes == sorted(sizes, reverse=True)
@@ -564,7 +566,8 @@ def test_unknown_export_is_rejected_listing_the_formats_of_its_source(tmp_path):
             "known export format for 'crm' matched its header (known formats: "
             "hubspot_companies_export, hubspot_deals_export, hubspot_fivetran_company, "
             "salesforce_account, salesforce_campaign, salesforce_opportunity, "
-            "salesforce_opportunity_partner, salesforce_partner)"
+            "salesforce_opportunity_partner, salesforce_partner, "
+            "salesforce_report_opportunities, salesforce_report_partners)"
         ),
         "marketplace/2024-05-16/billing_event.csv": (
             "is the main file of an export of format aws_marketplace_billing_event and needs "

@@ -38,7 +38,8 @@ NO_KNOWN_FORMAT = (
     "; and no known export format for 'crm' matched its header (known formats: "
     "hubspot_companies_export, hubspot_deals_export, hubspot_fivetran_company, "
     "salesforce_account, salesforce_campaign, salesforce_opportunity, "
-    "salesforce_opportunity_partner, salesforce_partner)"
+    "salesforce_opportunity_partner, salesforce_partner, "
+    "salesforce_report_opportunities, salesforce_report_partners)"
 )
 
 

@@ -595,8 +595,8 @@ def test_duplicate_composite_key_and_other_reasons_together(tmp_path):
         (
             "crm/2025-06-01/partners.csv",
             b"partner_id,partner_name,partner_type,updated_at\nP1,A,oem,2025-06-01\n"
-            b"P2,Caf\xe9,oem,2025-06-01\n",
-            "is not UTF-8 text (byte 0xe9 on line 3); re-export it as UTF-8",
+            b"P2,Caf\xe9\x81,oem,2025-06-01\n",
+            "is neither UTF-8 nor Windows-1252 text (byte 0x81 on line 3); re-export it as UTF-8",
         ),
         (
             "crm/2025-06-01/partners.csv",
@@ -623,7 +623,8 @@ def test_duplicate_composite_key_and_other_reasons_together(tmp_path):
             "; and no known export format for 'crm' matched its header (known formats: "
             "hubspot_companies_export, hubspot_deals_export, hubspot_fivetran_company, "
             "salesforce_account, salesforce_campaign, salesforce_opportunity, "
-            "salesforce_opportunity_partner, salesforce_partner)",
+            "salesforce_opportunity_partner, salesforce_partner, "
+            "salesforce_report_opportunities, salesforce_report_partners)",
         ),
         (
             "crm/2025-6-1/partners.csv",

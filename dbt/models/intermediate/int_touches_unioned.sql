@@ -15,7 +15,7 @@ partners as (
 ),
 
 logged_touches as (
-    select * from {{ ref('stg_crm__partner_touches') }}
+    select * from {{ ref('int_partner_touches_resolved') }}
 ),
 
 registrations as (

@@ -7,6 +7,8 @@ renamed as (
         touch_id,
         opportunity_id,
         partner_id,
+        -- a report names the partner instead (resolved in int_partner_touches_resolved)
+        partner_name,
         lower(touch_kind) as touch_kind,
         touched_at,
         cast(touched_at as date) as touched_date
