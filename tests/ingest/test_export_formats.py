@@ -725,3 +725,46 @@ def test_a_near_miss_names_the_closest_format_and_the_column_it_lacks(tmp_path):
         "; closest: salesforce_opportunity (crm/opportunities), which also needs column IsWon: "
         "add it to the export"
     )
+
+
+def test_salesforce_account_partner_counts_each_forward_reverse_pair_once(tmp_path):
+    rel = drop(tmp_path, "salesforce/AccountPartner_dataloader_export.csv", "crm")
+    result = read(tmp_path, rel)
+    assert result.export_format == "salesforce_partner"
+    # lines 2/3: Orbit on the Cobalt pilot, forward then reverse; 4/5: Northwind <-> Kestrel with
+    # no opportunity (both set aside as account-to-account); 6/7: Kestrel on the Dunmore renewal
+    assert [
+        (r["touch_id"], r["opportunity_id"], r["partner_id"], r["touched_at"])
+        for r in result.frame.iter_rows(named=True)
+    ] == [
+        ("00I5g00000APR01EAH", "0065g00000OPCBxAAP", "0015g00000ORBTxAAP", t(2024, 3, 10, 9)),
+        ("00I5g00000APR05EAH", "0065g00000OPDVxAAP", "0015g00000KSTRxAAP", t(2024, 4, 2, 15, 30)),
+    ]
+    reverse = "reverse row of a partner relationship already counted (ReversePartnerId)"
+    no_opportunity = "account-to-account partner (no OpportunityId), not a touch on an opportunity"
+    assert set_aside(result) == [
+        (3, reverse),
+        (4, no_opportunity),
+        (5, no_opportunity),
+        (7, reverse),
+    ]
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 2, 0)
+
+
+def test_distinct_pairs_shorthand_and_a_broken_declaration(tmp_path):
+    base = (export_formats.FORMATS_DIR / "salesforce_partner.yml").read_text()
+    start, end = base.index("distinct_pairs:"), base.index("columns:")
+
+    def with_pairs(folder: str, declared: str):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "p.yml").write_text(base[:start] + declared + base[end:])
+        return export_formats.known_formats(tmp_path / folder)
+
+    (fmt,) = with_pairs("short", "distinct_pairs: [AccountFromId, AccountToId]\n")
+    assert (fmt.distinct_pairs.pair, fmt.distinct_pairs.within) == (
+        ("AccountFromId", "AccountToId"),
+        (),
+    )
+    assert fmt.distinct_pairs.reason.startswith("the reverse of a AccountFromId/AccountToId pair")
+    with pytest.raises(export_formats.FormatError, match="pair names exactly two columns"):
+        with_pairs("broken", "distinct_pairs: [AccountFromId]\n")
