@@ -65,13 +65,19 @@ def print_audit(settings: Settings) -> None:
     try:
         rows = con.execute(
             """
-            select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+            select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined),
+                   sum(rows_set_aside)
             from audit.load_log group by status order by status
             """
         ).fetchall()
-        print("files by status: (status, files, rows read, loaded, quarantined)")
+        print("files by status: (status, files, rows read, loaded, quarantined, set aside)")
         for row in rows:
             print("  ", row)
+        for file_path, count, rules in con.execute(
+            "select file_path, rows_set_aside, set_aside_rules from audit.load_log "
+            "where rows_set_aside > 0 order by 1"
+        ).fetchall():
+            print(f"set aside by its format in {file_path}: {count:,} row(s): {rules}")
         for file_path, reason in con.execute(
             "select file_path, reason from audit.load_log where status = 'rejected' order by 1"
         ).fetchall():

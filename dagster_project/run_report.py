@@ -1,5 +1,5 @@
 """What a run tells people about its input: warnings about its as-of date, and the files it
-rejected and the rows it quarantined.
+rejected and the rows it quarantined (rows a format sets aside on purpose are no problem).
 
 The ingest assets also keep their outcome beside the warehouse, in `<warehouse>.last_run.json`:
 a failed run discards its build file and with it that run's audit tables, so without this file
@@ -85,11 +85,14 @@ def summary(files: list[dict]) -> str:
     loaded = _plural(sum(f["status"] == "loaded" for f in files), "new file") + " loaded"
     rejected = sum(f["status"] == REJECTED for f in files)
     quarantined = sum(f["rows_quarantined"] for f in files)
+    # rows a format leaves out on purpose (taxes, test records) are said, not flagged
+    set_aside = sum(f.get("rows_set_aside") or 0 for f in files)
+    aside = f" ({_plural(set_aside, 'row')} set aside by the formats' filters)" if set_aside else ""
     if not rejected and not quarantined:
-        return f"{loaded}; no file rejected, no row quarantined"
+        return f"{loaded}; no file rejected, no row quarantined{aside}"
     return (
         f"{loaded}; {_plural(rejected, 'file')} rejected, {_plural(quarantined, 'row')} "
-        "quarantined: see `partner audit`"
+        f"quarantined{aside}: see `partner audit`"
     )
 
 

@@ -37,6 +37,7 @@ _FORMAT_KEYS = {
     "join",
     "locale",
     "ends_at_blank_line",
+    "distinct_pairs",
 }
 _COLUMN_KEYS = {
     "from",
@@ -55,6 +56,7 @@ _COLUMN_KEYS = {
     "concat",
 }
 _SKIP_KEYS = {"column", "values", "empty", "reason"}
+_PAIR_KEYS = {"pair", "within", "reason"}
 EPOCH_UNITS = ("s", "ms")
 PARSE_KINDS = ("date", "datetime", "number")  # `parse:` values, read in the format's locale
 
@@ -93,6 +95,17 @@ class SkipRule:
 
 
 @dataclass(frozen=True)
+class DistinctPairs:
+    """Rows naming the same two values in `pair`, in either order (a relationship exported
+    forward and reverse), with equal `within` values: the first in the file is kept, the others
+    are set aside with `reason`."""
+
+    pair: tuple[str, str]
+    within: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class ExportFormat:
     name: str
     entity: Entity
@@ -103,6 +116,7 @@ class ExportFormat:
     files: tuple[FilePart, ...] = ()  # the other files of a multi-file export
     joins: tuple[Join, ...] = ()
     ends_at_blank_line: bool = False  # the rows from the first blank line on are a footer
+    distinct_pairs: DistinctPairs | None = None
 
     @property
     def is_multi_file(self) -> bool:
@@ -117,6 +131,9 @@ class ExportFormat:
         """Normalised header names the mapping reads (the rest of a file's columns are ignored)."""
         used = {normalise_name(s) for rule in self.columns for s in rule.sources}
         used |= {normalise_name(s.column) for s in self.skip_rows}
+        if self.distinct_pairs is not None:
+            pairs = self.distinct_pairs
+            used |= {normalise_name(c) for c in pairs.pair + pairs.within}
         used |= {normalise_name(left) for j in self.joins for left, _ in j.on}
         used |= {
             normalise_name(a.column) for j in self.joins if j.file == MAIN for a in j.aggregate
@@ -217,6 +234,7 @@ def _load(path: Path) -> ExportFormat:
         raise fail(f"required column(s) of {ent.qualified_name} not mapped: {', '.join(missing)}")
     skips = [_skip_rule(s, fail) for s in spec.get("skip_rows") or []]
     files, joins = parts(spec, fail)
+    pairs = _distinct_pairs(spec["distinct_pairs"], fail) if "distinct_pairs" in spec else None
     return ExportFormat(
         name=str(spec["name"]),
         entity=ent,
@@ -227,6 +245,7 @@ def _load(path: Path) -> ExportFormat:
         files=files,
         joins=joins,
         ends_at_blank_line=ends_at_blank_line,
+        distinct_pairs=pairs,
     )
 
 
@@ -336,3 +355,19 @@ def _skip_rule(rule, fail) -> SkipRule:
         empty=bool(rule.get("empty")),
         reason=str(rule["reason"]),
     )
+
+
+def _distinct_pairs(rule, fail) -> DistinctPairs:
+    if isinstance(rule, list):
+        rule = {"pair": rule}
+    if not isinstance(rule, dict):
+        raise fail("distinct_pairs: give the two columns of the pair (and optionally within)")
+    _no_unknown_keys(rule, _PAIR_KEYS, "distinct_pairs: ", fail)
+    pair = _names(rule.get("pair"), "distinct_pairs: pair", fail)
+    if len(pair) != 2:
+        raise fail("distinct_pairs: pair names exactly two columns")
+    within = _names(rule["within"], "distinct_pairs: within", fail) if "within" in rule else ()
+    reason = rule.get("reason") or (
+        f"the reverse of a {pair[0]}/{pair[1]} pair already counted (the same two in either order)"
+    )
+    return DistinctPairs((pair[0], pair[1]), within, str(reason))

@@ -31,6 +31,9 @@ class FileLoad:
     # the canonical entity the file loaded into (for a rejected file: its file name's stem)
     entity: str | None = None
     ids_cleaned: int = 0  # id values loaded without the invisible characters they had
+    # rows the file's format leaves out on purpose (taxes, test records): no problem
+    rows_set_aside: int = 0
+    set_aside_rules: str | None = None  # "<rule>: <rows>; ..." (ReadResult.set_aside_rules)
 
 
 def quoted(name: str) -> str:
@@ -73,8 +76,8 @@ def insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, *
     con.execute(
         "INSERT INTO audit.load_log (load_seq, source, entity, export_date, file_path, "
         "content_hash, status, reason, rows_read, rows_loaded, rows_quarantined, "
-        "unknown_columns, loaded_at, export_format, ids_cleaned) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "unknown_columns, loaded_at, export_format, ids_cleaned, rows_set_aside, "
+        "set_aside_rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             seq,
             f.source,
@@ -91,6 +94,8 @@ def insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, *
             dt.datetime.now(dt.UTC).replace(tzinfo=None),
             kw.get("export_format"),
             kw.get("ids_cleaned", 0),
+            kw.get("rows_set_aside", 0),
+            kw.get("set_aside_rules"),
         ],
     )
 
@@ -169,6 +174,8 @@ def record_load(con, result: ReadResult, digest: str, joined=()) -> FileLoad:
             entity=ent.name,
             export_format=result.export_format,
             ids_cleaned=result.ids_cleaned,
+            rows_set_aside=result.rows_set_aside,
+            set_aside_rules=result.set_aside_rules,
         )
         for name, part, part_digest in joined:  # the partner files, once per content
             if not already_seen(con, part.relative_path, part_digest):
@@ -192,6 +199,8 @@ def record_load(con, result: ReadResult, digest: str, joined=()) -> FileLoad:
         load_seq=seq,
         entity=ent.name,
         ids_cleaned=result.ids_cleaned,
+        rows_set_aside=result.rows_set_aside,
+        set_aside_rules=result.set_aside_rules,
     )
 
 
@@ -212,6 +221,8 @@ def describe(load: FileLoad) -> str:
     )
     if load.rows_quarantined:
         line += " (see audit.quarantine)"
+    if load.rows_set_aside:
+        line += f", {load.rows_set_aside:,} set aside by its format ({load.set_aside_rules})"
     if load.ids_cleaned:
         line += f"; invisible characters removed from {load.ids_cleaned:,} id value(s)"
     if load.reason:

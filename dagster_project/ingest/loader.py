@@ -72,7 +72,9 @@ CREATE TABLE IF NOT EXISTS audit.load_log (
     unknown_columns VARCHAR,
     loaded_at TIMESTAMP NOT NULL,
     export_format VARCHAR,
-    ids_cleaned BIGINT
+    ids_cleaned BIGINT,
+    rows_set_aside BIGINT,
+    set_aside_rules VARCHAR
 )
 """
 
@@ -80,6 +82,10 @@ CREATE TABLE IF NOT EXISTS audit.load_log (
 _LOAD_LOG_ADDED = [
     ("export_format", "VARCHAR"),  # the known export format that mapped the file; null if canonical
     ("ids_cleaned", "BIGINT"),  # id values loaded without the invisible characters they had
+    # rows a format leaves out on purpose (skip_rows), and its rules with their counts:
+    # rows_read = rows_loaded + rows_quarantined + rows_set_aside
+    ("rows_set_aside", "BIGINT"),
+    ("set_aside_rules", "VARCHAR"),
 ]
 
 _QUARANTINE = """

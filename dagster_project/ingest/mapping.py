@@ -17,7 +17,12 @@ from polars.exceptions import PanicException
 
 from dagster_project.ingest import export_formats
 from dagster_project.ingest.entities import Entity
-from dagster_project.ingest.export_formats import ColumnRule, ExportFormat, SkipRule
+from dagster_project.ingest.export_formats import (
+    ColumnRule,
+    DistinctPairs,
+    ExportFormat,
+    SkipRule,
+)
 from dagster_project.ingest.joining import JoinFailed, join_parts, text
 from dagster_project.ingest.landing import (
     LandingFile,
@@ -303,6 +308,9 @@ def _map_body(
         columns[rule.target] = name
 
     skips = [_skip(rule, source(rule.column)) for rule in fmt.skip_rows]
+    if fmt.distinct_pairs is not None:
+        pairs = fmt.distinct_pairs
+        skips.append(_reverse_pair(pairs, [source(c) for c in pairs.pair + pairs.within]))
     skips = [s for s in skips if s is not None]
     skip = pl.coalesce(skips) if skips else pl.lit(None, dtype=pl.String)
     error = pl.concat_str(errors, separator="; ", ignore_nulls=True) if errors else pl.lit("")
@@ -321,6 +329,21 @@ def _skip(rule: SkipRule, text: pl.Expr | None) -> pl.Expr | None:
     if rule.empty:
         hit = hit | text.is_null()
     return pl.when(hit.fill_null(False)).then(pl.lit(rule.reason))
+
+
+def _reverse_pair(pairs: DistinctPairs, sources: list[pl.Expr | None]) -> pl.Expr | None:
+    """The reason for a row whose pair (in either order) and `within` values an earlier row of
+    the file already has; rows missing a value of the pair are never duplicates."""
+    if any(s is None for s in sources):
+        return None  # the export does not carry the columns: nothing to de-duplicate
+    a, b, *within = sources
+    low = pl.when(a <= b).then(a).otherwise(b)
+    high = pl.when(a <= b).then(b).otherwise(a)
+    keys = [low.alias("_pair_low"), high.alias("_pair_high")] + [
+        w.fill_null("").alias(f"_pair_within{i}") for i, w in enumerate(within)
+    ]
+    later = pl.int_range(pl.len()).over(keys) > 0  # rows in file order: the first is kept
+    return pl.when(a.is_not_null() & b.is_not_null() & later).then(pl.lit(pairs.reason))
 
 
 def _transform(rule: ColumnRule, text: pl.Expr) -> tuple[pl.Expr, pl.Expr | None]:

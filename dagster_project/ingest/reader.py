@@ -4,7 +4,8 @@ The steps each have their module: landing.py (where the file lies), parsing.py (
 into cells with line numbers), mapping.py (which entity and columns: canonical or a known export
 format) and validation.py (typing and the row rules). A file that cannot be used raises
 `RejectedFile`; a row that cannot be used goes to the quarantine with its line number and every
-reason (LANDING.md, "Bad input").
+reason (LANDING.md, "Bad input"); a row its format leaves out on purpose (skip_rows: taxes, test
+records) is set aside, counted with its rule, and is no problem.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dagster_project.ingest.landing import (
 )
 from dagster_project.ingest.mapping import Export, map_file
 from dagster_project.ingest.parsing import read_table
-from dagster_project.ingest.validation import type_and_validate
+from dagster_project.ingest.validation import SET_ASIDE_SCHEMA, type_and_validate
 
 
 @dataclass
@@ -37,6 +38,8 @@ class ReadResult:
     unknown_columns: list[str] = field(default_factory=list)
     export_format: str | None = None  # the known export format that mapped it; None if canonical
     ids_cleaned: int = 0  # id values loaded without the invisible characters they had
+    # rows the format's skip_rows rules leave out on purpose: line_number, reason
+    set_aside: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SET_ASIDE_SCHEMA))
 
     @property
     def rows_loaded(self) -> int:
@@ -45,6 +48,23 @@ class ReadResult:
     @property
     def rows_quarantined(self) -> int:
         return self.quarantine.height
+
+    @property
+    def rows_set_aside(self) -> int:
+        return self.set_aside.height
+
+    @property
+    def set_aside_rules(self) -> str | None:
+        """The rules that set rows aside with their counts, in the order they first apply:
+        `tax, kept out of revenue: 2; disbursement (...): 4`; None when none did."""
+        if self.set_aside.height == 0:
+            return None
+        counts = (
+            self.set_aside.group_by("reason", maintain_order=True)
+            .agg(pl.len().alias("rows"))
+            .iter_rows()
+        )
+        return "; ".join(f"{reason}: {rows:,}" for reason, rows in counts)
 
 
 def read_file(
@@ -72,7 +92,7 @@ def read_file(
         raise RejectedFile(rel, f"could not be read: {engine_error(err)}") from err
     # The contract's invariant; a failure here is a bug in this package, not bad input.
     v = validated
-    assert v.rows_read == v.frame.height + v.quarantine.height, (rel, v.rows_read)
+    assert v.rows_read == v.frame.height + v.quarantine.height + v.set_aside.height, rel
     return ReadResult(
         file=landing_file,
         entity=mapped.entity,
@@ -82,4 +102,5 @@ def read_file(
         unknown_columns=mapped.unknown,
         export_format=mapped.export_format,
         ids_cleaned=v.ids_cleaned,
+        set_aside=v.set_aside,
     )

@@ -9,7 +9,7 @@ rows that fail, which keeps a clean file of millions of rows fast.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -31,6 +31,7 @@ from dagster_project.ingest.mapping import MAP_ERROR, SKIP_REASON
 from dagster_project.ingest.parsing import LINE_NUMBER, PARSE_ERROR, Table
 
 QUARANTINE_SCHEMA = {"line_number": pl.Int64, "reason": pl.String, "raw_record": pl.String}
+SET_ASIDE_SCHEMA = {"line_number": pl.Int64, "reason": pl.String}
 
 # Reasons settled before typing: a CSV record with too many fields, a row a format's skip_rows
 # rule skips (e.g. a test record), a value a format's transform cannot convert.
@@ -47,6 +48,8 @@ class Validated:
     frame: pl.DataFrame  # the typed good rows, plus _line_number
     quarantine: pl.DataFrame  # line_number, reason, raw_record
     ids_cleaned: int  # id values of the good rows that lost invisible characters
+    # rows a format's skip_rows rule leaves out on purpose (line_number, reason): not bad input
+    set_aside: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SET_ASIDE_SCHEMA))
 
 
 def type_and_validate(ent: Entity, table: Table, columns: dict[str, str]) -> Validated:
@@ -84,17 +87,27 @@ def type_and_validate(ent: Entity, table: Table, columns: dict[str, str]) -> Val
     ids_cleaned = _ids_cleaned(ent, good, columns)
 
     bad = staged.filter(pl.col("_failed")).sort(LINE_NUMBER)
+    set_aside = pl.DataFrame(schema=SET_ASIDE_SCHEMA)
+    if SKIP_REASON in bad.columns:  # a skipped row is no record, and no bad input: set aside
+        skipped = pl.col(SKIP_REASON).is_not_null()
+        set_aside = bad.filter(skipped).select(
+            pl.col(LINE_NUMBER).cast(pl.Int64).alias("line_number"),
+            pl.col(SKIP_REASON).alias("reason"),
+        )
+        bad = bad.filter(~skipped)
     if bad.height == 0:
         return Validated(
-            body.height, good_rows, pl.DataFrame(schema=QUARANTINE_SCHEMA), ids_cleaned
+            body.height,
+            good_rows,
+            pl.DataFrame(schema=QUARANTINE_SCHEMA),
+            ids_cleaned,
+            set_aside,
         )
     bad = bad.join(superseded, on=LINE_NUMBER, how="left")
     messages = [pl.col(c) for c in early if c != SKIP_REASON]
     messages += [pl.when(flag).then(message) for flag, message in checks]
     messages.append(pl.col("_superseded"))
     reason = pl.concat_str(messages, separator="; ", ignore_nulls=True)
-    if SKIP_REASON in bad.columns:  # a skipped row is no record: its one reason is why
-        reason = pl.coalesce(pl.col(SKIP_REASON), reason)
     reasons = bad.select(reason).to_series()
     # Per-row Python only here: the quarantined rows need their original text.
     raw = table.raw_records(bad)
@@ -102,7 +115,7 @@ def type_and_validate(ent: Entity, table: Table, columns: dict[str, str]) -> Val
         {"line_number": bad[LINE_NUMBER], "reason": reasons, "raw_record": raw},
         schema=QUARANTINE_SCHEMA,
     )
-    return Validated(body.height, good_rows, quarantine, ids_cleaned)
+    return Validated(body.height, good_rows, quarantine, ids_cleaned, set_aside)
 
 
 def _ids_cleaned(ent: Entity, good: pl.DataFrame, columns: dict[str, str]) -> int:

@@ -43,7 +43,7 @@ def put(landing: Path, rel: str, data: bytes) -> str:
 def read(landing: Path, rel: str):
     (found,) = [f for f in discover(landing) if f.relative_path == rel]
     result = read_file(found)
-    assert result.rows_read == result.rows_loaded + result.rows_quarantined
+    assert result.rows_read == result.rows_loaded + result.rows_quarantined + result.rows_set_aside
     return result
 
 
@@ -53,6 +53,10 @@ def by_key(result, key: str) -> dict:
 
 def quarantined(result) -> list[tuple[int, str]]:
     return list(zip(result.quarantine["line_number"], result.quarantine["reason"], strict=True))
+
+
+def set_aside(result) -> list[tuple[int, str]]:
+    return list(zip(result.set_aside["line_number"], result.set_aside["reason"], strict=True))
 
 
 def t(*args) -> dt.datetime:
@@ -240,14 +244,13 @@ def test_salesforce_partner_skips_the_account_to_account_row(tmp_path):
     rel = drop(tmp_path, "salesforce/Partner_dataloader_export.csv", "crm")
     result = read(tmp_path, rel)
     assert result.export_format == "salesforce_partner"  # not salesforce_opportunity_partner
-    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 5, 1)
-    assert quarantined(result) == [
+    # the account-to-account row is left out on purpose: set aside, not quarantined
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 5, 0)
+    assert set_aside(result) == [
         (7, "account-to-account partner (no OpportunityId), not a touch on an opportunity")
     ]
-    assert result.quarantine["raw_record"][0] == (
-        '"00I5g00000PRT06EAH","false","","0015g00000CBLDxAAP","0015g00000ORBTxAAP","Consultant",'
-        '"false","","2024-03-04T10:00:00.000Z","2024-03-04T10:00:00.000Z",'
-        '"2024-03-04T10:00:00.000Z"'
+    assert result.set_aside_rules == (
+        "account-to-account partner (no OpportunityId), not a touch on an opportunity: 1"
     )
 
 
@@ -475,7 +478,7 @@ def test_partnerstack_customers_epoch_ms_and_the_test_record(tmp_path):
         "partnerstack_customers",
         "affiliate/referrals",
     )
-    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 4, 1)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 4, 0)
     rows = by_key(result, "referral_id")
     assert rows["cust_Xk3m9QwE2a"] == {
         "referral_id": "cust_Xk3m9QwE2a",
@@ -492,11 +495,8 @@ def test_partnerstack_customers_epoch_ms_and_the_test_record(tmp_path):
         "is_deleted": None,
         "_line_number": 2,
     }
-    assert quarantined(result) == [(6, "test record (PartnerStack test=true), not a real customer")]
-    assert result.quarantine["raw_record"][0] == (
-        "cust_Tt0e5TeS7e,test-cust-1,test@partnerstack.example,PartnerStack Test,part_orbit,"
-        "pshp_7hGx2KqWm1,,API,true,1706000000000,1706000000000"
-    )
+    assert quarantined(result) == []
+    assert set_aside(result) == [(6, "test record (PartnerStack test=true), not a real customer")]
 
 
 def test_a_bad_epoch_is_quarantined_with_what_was_expected(tmp_path):
@@ -647,21 +647,23 @@ def test_load_source_records_the_format_and_keeps_every_row(tmp_path):
         loads += load_source(con, landing, "affiliate", log=lambda _: None)
         log = con.execute(
             "SELECT file_path, entity, status, export_format, rows_read, rows_loaded, "
-            "rows_quarantined FROM audit.load_log ORDER BY load_seq"
+            "rows_quarantined, rows_set_aside FROM audit.load_log ORDER BY load_seq"
         ).fetchall()
         assert log == [
-            (f"crm/{DAY}/campaigns.csv", "campaigns", "loaded", None, 1, 1, 0),
-            (f"crm/{DAY}/fivetran_deal.csv", "fivetran_deal", "rejected", None, 0, 0, 0),
+            (f"crm/{DAY}/campaigns.csv", "campaigns", "loaded", None, 1, 1, 0, 0),
+            (f"crm/{DAY}/fivetran_deal.csv", "fivetran_deal", "rejected", None, 0, 0, 0, 0),
             (f"crm/{DAY}/hubspot-crm-exports-all-deals.csv", "opportunities", "loaded",
-             "hubspot_deals_export", 5, 4, 1),
+             "hubspot_deals_export", 5, 4, 1, 0),
             (f"crm/{DAY}/Opportunity_bulkapi2_queryAll.csv", "opportunities", "loaded",
-             "salesforce_opportunity", 6, 6, 0),
+             "salesforce_opportunity", 6, 6, 0, 0),
             (f"crm/{DAY}/Partner_dataloader_export.csv", "partner_touches", "loaded",
-             "salesforce_partner", 6, 5, 1),
+             "salesforce_partner", 6, 5, 0, 1),
             (f"affiliate/{DAY}/customers.csv", "referrals", "loaded",
-             "partnerstack_customers", 5, 4, 1),
+             "partnerstack_customers", 5, 4, 0, 1),
         ]  # fmt: skip
-        assert all(x.rows_read == x.rows_loaded + x.rows_quarantined for x in loads)
+        assert all(
+            x.rows_read == x.rows_loaded + x.rows_quarantined + x.rows_set_aside for x in loads
+        )
         assert con.execute(
             "SELECT opportunity_id, amount, is_deleted, _source_file, _line_number "
             "FROM raw.crm__opportunities WHERE opportunity_id IN ('0065g00000OPDLxAAP', '15004') "
@@ -675,10 +677,6 @@ def test_load_source_records_the_format_and_keeps_every_row(tmp_path):
         assert con.execute(
             "SELECT entity, file_path, line_number, reason FROM audit.quarantine ORDER BY 2"
         ).fetchall() == [
-            ("referrals", f"affiliate/{DAY}/customers.csv", 6,
-             "test record (PartnerStack test=true), not a real customer"),
-            ("partner_touches", f"crm/{DAY}/Partner_dataloader_export.csv", 7,
-             "account-to-account partner (no OpportunityId), not a touch on an opportunity"),
             ("opportunities", f"crm/{DAY}/hubspot-crm-exports-all-deals.csv", 6,
              "account_id: required value missing; amount: required value missing"),
         ]  # fmt: skip
@@ -730,3 +728,46 @@ def test_a_near_miss_names_the_closest_format_and_the_column_it_lacks(tmp_path):
         "; closest: salesforce_opportunity (crm/opportunities), which also needs column IsWon: "
         "add it to the export"
     )
+
+
+def test_salesforce_account_partner_counts_each_forward_reverse_pair_once(tmp_path):
+    rel = drop(tmp_path, "salesforce/AccountPartner_dataloader_export.csv", "crm")
+    result = read(tmp_path, rel)
+    assert result.export_format == "salesforce_partner"
+    # lines 2/3: Orbit on the Cobalt pilot, forward then reverse; 4/5: Northwind <-> Kestrel with
+    # no opportunity (both set aside as account-to-account); 6/7: Kestrel on the Dunmore renewal
+    assert [
+        (r["touch_id"], r["opportunity_id"], r["partner_id"], r["touched_at"])
+        for r in result.frame.iter_rows(named=True)
+    ] == [
+        ("00I5g00000APR01EAH", "0065g00000OPCBxAAP", "0015g00000ORBTxAAP", t(2024, 3, 10, 9)),
+        ("00I5g00000APR05EAH", "0065g00000OPDVxAAP", "0015g00000KSTRxAAP", t(2024, 4, 2, 15, 30)),
+    ]
+    reverse = "reverse row of a partner relationship already counted (ReversePartnerId)"
+    no_opportunity = "account-to-account partner (no OpportunityId), not a touch on an opportunity"
+    assert set_aside(result) == [
+        (3, reverse),
+        (4, no_opportunity),
+        (5, no_opportunity),
+        (7, reverse),
+    ]
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (6, 2, 0)
+
+
+def test_distinct_pairs_shorthand_and_a_broken_declaration(tmp_path):
+    base = (export_formats.FORMATS_DIR / "salesforce_partner.yml").read_text()
+    start, end = base.index("distinct_pairs:"), base.index("columns:")
+
+    def with_pairs(folder: str, declared: str):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "p.yml").write_text(base[:start] + declared + base[end:])
+        return export_formats.known_formats(tmp_path / folder)
+
+    (fmt,) = with_pairs("short", "distinct_pairs: [AccountFromId, AccountToId]\n")
+    assert (fmt.distinct_pairs.pair, fmt.distinct_pairs.within) == (
+        ("AccountFromId", "AccountToId"),
+        (),
+    )
+    assert fmt.distinct_pairs.reason.startswith("the reverse of a AccountFromId/AccountToId pair")
+    with pytest.raises(export_formats.FormatError, match="pair names exactly two columns"):
+        with_pairs("broken", "distinct_pairs: [AccountFromId]\n")
