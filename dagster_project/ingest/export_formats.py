@@ -55,7 +55,7 @@ _COLUMN_KEYS = {
     "salesforce_id",
     "concat",
 }
-_SKIP_KEYS = {"column", "values", "empty", "reason"}
+_SKIP_KEYS = {"column", "values", "empty", "not_empty", "reason"}
 _PAIR_KEYS = {"pair", "within", "reason"}
 EPOCH_UNITS = ("s", "ms")
 PARSE_KINDS = ("date", "datetime", "number")  # `parse:` values, read in the format's locale
@@ -92,6 +92,7 @@ class SkipRule:
     values: tuple[str, ...]  # normalised (lower case)
     empty: bool
     reason: str
+    not_empty: bool = False  # any value (a key found in a joined file: a merged-away record)
 
 
 @dataclass(frozen=True)
@@ -343,17 +344,19 @@ def _column_rule(target: str, rule, fail, locale: str | None = None) -> ColumnRu
 
 def _skip_rule(rule, fail) -> SkipRule:
     if not isinstance(rule, dict):
-        raise fail("each skip_rows entry needs column, values or empty, and reason")
+        raise fail("each skip_rows entry needs column, values, empty or not_empty, and reason")
     _no_unknown_keys(rule, _SKIP_KEYS, "skip_rows: ", fail)
     values = rule.get("values") or []
-    if not rule.get("column") or not rule.get("reason") or (not values and not rule.get("empty")):
-        raise fail("each skip_rows entry needs column, values or empty: true, and reason")
+    matches = values or rule.get("empty") or rule.get("not_empty")
+    if not rule.get("column") or not rule.get("reason") or not matches:
+        raise fail("each skip_rows entry needs column, values, empty or not_empty, and reason")
     values = values if isinstance(values, list) else [values]
     return SkipRule(
         column=str(rule["column"]),
         values=tuple(normalise_name(_text(v)) for v in values),
         empty=bool(rule.get("empty")),
         reason=str(rule["reason"]),
+        not_empty=bool(rule.get("not_empty")),
     )
 
 

@@ -328,6 +328,8 @@ def _skip(rule: SkipRule, text: pl.Expr | None) -> pl.Expr | None:
     hit = text.str.to_lowercase().is_in(list(rule.values)) if rule.values else pl.lit(False)
     if rule.empty:
         hit = hit | text.is_null()
+    if rule.not_empty:
+        hit = hit | text.is_not_null()
     return pl.when(hit.fill_null(False)).then(pl.lit(rule.reason))
 
 

@@ -74,6 +74,7 @@ def test_every_mapping_loads_most_specific_first():
         "hubspot_companies_export",
         "hubspot_deals_export",
         "hubspot_fivetran_company",
+        "hubspot_fivetran_deal",
         "impact_actions",
         "partnerstack_customers",
         "partnerstack_customers_revenue",
@@ -552,7 +553,8 @@ def test_minor_units_and_epoch_through_a_custom_mapping(tmp_path, monkeypatch):
 
 
 def test_unknown_export_is_rejected_listing_the_formats_of_its_source(tmp_path):
-    drop(tmp_path, "hubspot/fivetran_deal.csv", "crm")
+    # Fivetran's HubSpot deal_pipeline_stage table: no format reads it
+    put(tmp_path, f"crm/{DAY}/deal_pipeline_stage.csv", b"stage_id,pipeline_id,label\n1,2,Won\n")
     drop(tmp_path, "aws_marketplace/billing_event.csv", "marketplace")
     reasons = {}
     for found in discover(tmp_path):
@@ -560,12 +562,13 @@ def test_unknown_export_is_rejected_listing_the_formats_of_its_source(tmp_path):
             read_file(found)
         reasons[found.relative_path] = caught.value.reason
     assert reasons == {
-        "crm/2024-05-16/fivetran_deal.csv": (
-            "unknown entity 'fivetran_deal' for source 'crm'; known entities: partners, "
+        "crm/2024-05-16/deal_pipeline_stage.csv": (
+            "unknown entity 'deal_pipeline_stage' for source 'crm'; known entities: partners, "
             "accounts, opportunities, partner_touches, deal_registrations, campaigns; and no "
             "known export format for 'crm' matched its header (known formats: "
             "hubspot_companies_export, hubspot_deals_export, hubspot_fivetran_company, "
-            "salesforce_account, salesforce_campaign, salesforce_opportunity, "
+            "hubspot_fivetran_deal, salesforce_account, salesforce_campaign, "
+            "salesforce_opportunity, "
             "salesforce_opportunity_partner, salesforce_partner, "
             "salesforce_report_opportunities, salesforce_report_partners)"
         ),
@@ -634,7 +637,8 @@ def test_load_source_records_the_format_and_keeps_every_row(tmp_path):
     drop(landing, "salesforce/Opportunity_bulkapi2_queryAll.csv", "crm")
     drop(landing, "salesforce/Partner_dataloader_export.csv", "crm")
     drop(landing, "hubspot/hubspot-crm-exports-all-deals.csv", "crm")
-    drop(landing, "hubspot/fivetran_deal.csv", "crm")
+    # Fivetran's HubSpot deal_pipeline_stage table: no format reads it
+    put(landing, f"crm/{DAY}/deal_pipeline_stage.csv", b"stage_id,pipeline_id,label\n1,2,Won\n")
     put(
         landing,
         f"crm/{DAY}/campaigns.csv",
@@ -651,7 +655,8 @@ def test_load_source_records_the_format_and_keeps_every_row(tmp_path):
         ).fetchall()
         assert log == [
             (f"crm/{DAY}/campaigns.csv", "campaigns", "loaded", None, 1, 1, 0, 0),
-            (f"crm/{DAY}/fivetran_deal.csv", "fivetran_deal", "rejected", None, 0, 0, 0, 0),
+            (f"crm/{DAY}/deal_pipeline_stage.csv", "deal_pipeline_stage", "rejected", None,
+             0, 0, 0, 0),
             (f"crm/{DAY}/hubspot-crm-exports-all-deals.csv", "opportunities", "loaded",
              "hubspot_deals_export", 5, 4, 1, 0),
             (f"crm/{DAY}/Opportunity_bulkapi2_queryAll.csv", "opportunities", "loaded",

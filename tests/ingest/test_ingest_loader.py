@@ -37,7 +37,7 @@ PARTNERS_V2 = (
 NO_KNOWN_FORMAT = (
     "; and no known export format for 'crm' matched its header (known formats: "
     "hubspot_companies_export, hubspot_deals_export, hubspot_fivetran_company, "
-    "salesforce_account, salesforce_campaign, salesforce_opportunity, "
+    "hubspot_fivetran_deal, salesforce_account, salesforce_campaign, salesforce_opportunity, "
     "salesforce_opportunity_partner, salesforce_partner, "
     "salesforce_report_opportunities, salesforce_report_partners)"
 )
