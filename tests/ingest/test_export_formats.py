@@ -71,6 +71,8 @@ def test_every_mapping_loads_most_specific_first():
     known = export_formats.known_formats()
     assert sorted(f.name for f in known) == [
         "aws_marketplace_billing_event",
+        "azure_marketplace_earnings",
+        "gcp_marketplace_detailed_disbursements",
         "hubspot_companies_export",
         "hubspot_deals_export",
         "hubspot_fivetran_company",
@@ -776,3 +778,63 @@ def test_distinct_pairs_shorthand_and_a_broken_declaration(tmp_path):
     assert fmt.distinct_pairs.reason.startswith("the reverse of a AccountFromId/AccountToId pair")
     with pytest.raises(export_formats.FormatError, match="pair names exactly two columns"):
         with_pairs("broken", "distinct_pairs: [AccountFromId]\n")
+
+
+def test_azure_marketplace_earnings_refund_negative_and_the_csp_reseller(tmp_path):
+    rel = drop(tmp_path, "azure_marketplace/earnings_marketplace.csv", "marketplace")
+    result = read(tmp_path, rel)
+    assert (result.export_format, result.entity.qualified_name) == (
+        "azure_marketplace_earnings",
+        "marketplace/transactions",
+    )
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 4, 0)
+    got = [
+        (r["transaction_id"], r["marketplace"], r["transaction_at"], r["gross_amount"],
+         r["currency"], r["marketplace_fee"], r["reseller_partner_id"], r["customer_account_id"])
+        for r in result.frame.sort("_line_number").iter_rows(named=True)
+    ]  # fmt: skip
+    northwind = "6b0f4c1e-2a77-4d3b-9c11-0a1b2c3d4e5f"
+    assert got == [
+        ("3f1c9a20-0001", "azure", t(2024, 3, 5), Decimal("5000.00"), "USD", None, None,
+         northwind),
+        # sold through the CSP reseller Kestrel (Partner id 4871234), in euros
+        ("3f1c9a20-0002", "azure", t(2024, 3, 18), Decimal("12000.00"), "EUR", None, "4871234",
+         "9e8d7c6b-5a49-4382-b1c0-ffeeddccbbaa"),
+        # a refund of part of the first sale: its own earning, negative
+        ("3f1c9a20-0003", "azure", t(2024, 4, 2), Decimal("-1000.00"), "USD", None, None,
+         northwind),
+        ("3f1c9a20-0004", "azure", t(2024, 4, 11), Decimal("3000.00"), "USD", None, None,
+         "1a2b3c4d-0000-4000-8000-00000000d0d0"),
+    ]  # fmt: skip
+
+
+def test_gcp_detailed_disbursements_fee_refund_and_withheld_payouts(tmp_path):
+    rel = drop(
+        tmp_path, "gcp_marketplace/2024-04-01 Detailed Disbursements Report.csv", "marketplace"
+    )
+    result = read(tmp_path, rel)
+    assert (result.export_format, result.entity.qualified_name) == (
+        "gcp_marketplace_detailed_disbursements",
+        "marketplace/transactions",
+    )
+    got = [
+        (r["transaction_id"], r["marketplace"], r["transaction_at"], r["gross_amount"],
+         r["marketplace_fee"], r["currency"], r["customer_account_id"], r["offer_id"])
+        for r in result.frame.sort("_line_number").iter_rows(named=True)
+    ]  # fmt: skip
+    assert got == [
+        ("2024-04-01|0A1B2C-3D4E5F-6A7B8C|A1B2-C3D4-E5F6|Paid", "gcp", t(2024, 4, 1),
+         Decimal("2400.00"), Decimal("72.00"), "USD", "0A1B2C-3D4E5F-6A7B8C", None),
+        # March usage withheld then, paid now: counted in this report
+        ("2024-03-01|7F8E9D-0C1B2A-394857|A1B2-C3D4-E5F6|Released", "gcp", t(2024, 3, 1),
+         Decimal("1800.00"), Decimal("54.00"), "USD", "7F8E9D-0C1B2A-394857",
+         "po-2024-cobalt-01"),
+        # a credit to the customer: negative, and so is Google's fee on it
+        ("2024-04-01|5E6F70-8192A3-B4C5D6|A1B2-C3D4-E5F6|Paid", "gcp", t(2024, 4, 1),
+         Decimal("-120.00"), Decimal("-3.60"), "USD", "5E6F70-8192A3-B4C5D6", None),
+    ]  # fmt: skip
+    assert set_aside(result) == [
+        (3, "withheld by Google (customer delinquent), counted when released"),
+        (6, "abandoned (Google will never collect it)"),
+    ]
+    assert result.rows_quarantined == 0
