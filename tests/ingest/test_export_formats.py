@@ -838,3 +838,18 @@ def test_gcp_detailed_disbursements_fee_refund_and_withheld_payouts(tmp_path):
         (6, "abandoned (Google will never collect it)"),
     ]
     assert result.rows_quarantined == 0
+
+
+def test_a_gcp_report_without_its_payout_status_names_the_format_and_the_column(tmp_path):
+    sample = SAMPLES / "gcp_marketplace/2024-04-01 Detailed Disbursements Report.csv"
+    header = sample.read_text().splitlines()[0]
+    cut = header.replace(",payout_status", "")  # the report's last column dropped
+    rel = put(tmp_path, f"marketplace/{DAY}/disbursements.csv", f"{cut}\n".encode())
+    (found,) = discover(tmp_path)
+    with pytest.raises(RejectedFile) as caught:
+        read_file(found)
+    assert caught.value.path == rel
+    assert caught.value.reason.endswith(
+        "; closest: gcp_marketplace_detailed_disbursements (marketplace/transactions), which "
+        "also needs column payout_status: add it to the export"
+    )
