@@ -622,7 +622,8 @@ def test_duplicate_composite_key_and_other_reasons_together(tmp_path):
             "opportunities, partner_touches, deal_registrations, campaigns"
             "; and no known export format for 'crm' matched its header (known formats: "
             "hubspot_companies_export, hubspot_deals_export, hubspot_fivetran_company, "
-            "salesforce_account, salesforce_campaign, salesforce_opportunity, "
+            "hubspot_fivetran_deal, salesforce_account, salesforce_campaign, "
+            "salesforce_opportunity, "
             "salesforce_opportunity_partner, salesforce_partner, "
             "salesforce_report_opportunities, salesforce_report_partners)",
         ),
