@@ -277,10 +277,9 @@ def _definitions_with_dbt_vars(**overrides) -> dg.Definitions:
 
     from dagster_project.dbt import (
         PartnerDbtTranslator,
-        _environment,
         dbt_build_args,
-        dbt_build_env,
         partner_dbt_assets,
+        stream_dbt,
     )
     from dagster_project.definitions import defs
     from dagster_project.resources import PartnerSettings
@@ -296,15 +295,8 @@ def _definitions_with_dbt_vars(**overrides) -> dg.Definitions:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
     ):
         settings = partner.settings()
-        args = dbt_build_args(settings)
-        at = args.index("--vars") + 1
-        args[at] = json.dumps({**json.loads(args[at]), **overrides})
-        with _environment(dbt_build_env(settings)):
-            invocation = dbt.cli(args, context=context)
-        try:
-            yield from invocation.stream()
-        finally:
-            shutil.rmtree(invocation.target_path, ignore_errors=True)
+        args = [*dbt_build_args(settings), "--vars", json.dumps(overrides)]
+        yield from stream_dbt(dbt, context, settings, args)
 
     return dg.Definitions(
         assets=[
