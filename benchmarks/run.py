@@ -13,8 +13,9 @@ transactions...), then measures in the same run, each in its own process:
   * the incremental night: yesterday's published warehouse (built, unmeasured, as of the day
     before without the last export) plus the last export, as of the date.
 Then it checks that the incremental warehouse's marts equal the full run's, every row (DuckDB
-EXCEPT ALL both ways). It prints wall time and peak memory (the largest sum of the resident
-memory of the job's processes, sampled), their ratios, the slowest steps, and writes the JSON.
+EXCEPT ALL both ways; doubles to 9 decimals). It prints wall time and peak memory (the largest
+sum of the resident memory of the job's processes, sampled), their ratios, the slowest steps, and
+writes the JSON.
 """
 
 import argparse
@@ -155,27 +156,37 @@ def held_back(landing: Path, day: str, aside: Path):
 
 def marts_differences(full: Path, incremental: Path) -> dict[str, int]:
     """Rows in one warehouse's marts and not in the other's, per mart (EXCEPT ALL both ways);
-    a mart present in only one counts as -1."""
+    a mart present in only one counts as -1. Doubles are compared rounded to 9 decimals, as
+    tests/test_sample_mart_checksums.py does: a parallel sum of doubles may differ in its last
+    bits from run to run (two full runs differ by ~1e-16 in a few credits)."""
     con = duckdb.connect()
     con.execute(f"attach '{full}' as full_run (read_only)")
     con.execute(f"attach '{incremental}' as incremental_run (read_only)")
 
-    def marts(catalog: str) -> set[str]:
-        return {
-            row[0]
-            for row in con.execute(
-                "select table_name from duckdb_tables() where database_name = ? "
-                "and schema_name = 'marts'",
-                [catalog],
-            ).fetchall()
-        }
+    def columns(catalog: str) -> dict[str, str]:
+        """Each mart's select list."""
+        found: dict[str, list[str]] = {}
+        for table, column, data_type in con.execute(
+            "select table_name, column_name, data_type from duckdb_columns() "
+            "where database_name = ? and schema_name = 'marts' order by table_name, column_index",
+            [catalog],
+        ).fetchall():
+            quoted = f'"{column}"'
+            found.setdefault(table, []).append(
+                f"round({quoted}, 9)" if data_type in ("DOUBLE", "FLOAT") else quoted
+            )
+        return {table: ", ".join(select) for table, select in found.items()}
 
-    full_marts, incremental_marts = marts("full_run"), marts("incremental_run")
-    differences = {name: -1 for name in full_marts ^ incremental_marts}
-    for name in sorted(full_marts & incremental_marts):
-        a, b = f"full_run.marts.{name}", f"incremental_run.marts.{name}"
+    full_marts, incremental_marts = columns("full_run"), columns("incremental_run")
+    differences = {name: -1 for name in full_marts.keys() ^ incremental_marts.keys()}
+    for name in sorted(full_marts.keys() & incremental_marts.keys()):
+        if full_marts[name] != incremental_marts[name]:
+            differences[name] = -1
+            continue
+        a = f"select {full_marts[name]} from full_run.marts.{name}"
+        b = f"select {full_marts[name]} from incremental_run.marts.{name}"
         differences[name] = sum(
-            con.execute(f"select count(*) from (from {x} except all from {y})").fetchone()[0]
+            con.execute(f"select count(*) from ({x} except all {y})").fetchone()[0]
             for x, y in ((a, b), (b, a))
         )
     con.close()
