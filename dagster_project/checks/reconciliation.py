@@ -156,7 +156,13 @@ RECONCILIATIONS = (
             from intermediate.int_line_touch_periods
         ),
         -- overlapping periods of a line merged, so that each day of a line counts once: a period
-        -- starts a new range unless an earlier one reaches its first day
+        -- starts a new range unless an earlier one reaches its first day. Duplicates go first:
+        -- the order of two equal periods is arbitrary, and the two windows below must agree.
+        distinct_periods as (
+            select distinct kind, opportunity_id, valid_from, valid_to
+            from periods
+            where valid_from is not null and valid_to is not null
+        ),
         reached as (
             select
                 *,
@@ -164,8 +170,7 @@ RECONCILIATIONS = (
                     partition by kind, opportunity_id order by valid_from, valid_to
                     rows between unbounded preceding and 1 preceding
                 ) as reached_before
-            from periods
-            where valid_from is not null and valid_to is not null
+            from distinct_periods
         ),
         numbered as (
             select
