@@ -1,28 +1,41 @@
 """Benchmark: the nightly job on generated data at scale, against a plain-DuckDB lower bound.
 
-    uv run python benchmarks/run.py --scale 20
+    uv run python benchmarks/run.py --scale 20 --out benchmarks/out/scale-20.json
 
-Generates a program at the given scale (benchmarks/out/, not committed), then measures in the
-same run, each in its own process:
+Generates a program at the given scale (benchmarks/out/, not committed) whose last export carries
+one day of changes (the as-of date's new and changed opportunities, touches, referrals,
+transactions...), then measures in the same run, each in its own process:
   * the lower bound: plain DuckDB reading every export CSV once into typed tables and computing
     the trailing-year won revenue from the latest version of each opportunity — the least any
     implementation has to do with these inputs;
-  * the nightly job (`partner run`): ingest with validation, dbt models, tests and checks, publish.
-It prints wall time and peak memory of both, their ratios, the job's slowest steps, and writes
-benchmarks/out/results.json.
+  * the full night (`partner run`, fresh warehouse, every export): ingest with validation, dbt
+    models, tests and checks, publish;
+  * the incremental night: yesterday's published warehouse (built, unmeasured, as of the day
+    before without the last export) plus the last export, as of the date.
+Then it checks that the incremental warehouse's marts equal the full run's, every row (DuckDB
+EXCEPT ALL both ways; doubles to 9 decimals). It prints wall time and peak memory (the largest
+sum of the resident memory of the job's processes, sampled), their ratios, the slowest steps, and
+writes the JSON.
 """
 
 import argparse
+import datetime as dt
 import json
+import os
 import re
-import resource
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import duckdb
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
+END_DATE = "2026-11-27"  # the generator's last day (sample_generator.program.generate)
 
 LOWER_BOUND = """
 import sys, duckdb
@@ -50,110 +63,226 @@ print(f"won revenue (unconverted) {total}")
 
 
 def measure(command: list[str], log: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one child process (its output goes to `log`)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak resident MB of one child process and its children, together (the
+    job's dbt process runs beside the Dagster process). Its output goes to `log`."""
     start = time.perf_counter()
     with open(log, "w") as handle:
-        completed = subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+        peak = _sample_peak(process)
     seconds = time.perf_counter() - start
-    if completed.returncode != 0:
-        sys.exit(f"{' '.join(command[:3])} … failed: see {log}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the largest child so far: measure the smaller process first
-    return seconds, max(peak, before) / 1024
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command[:4])} … failed: see {log}")
+    return seconds, peak / 1e6
+
+
+def _sample_peak(process: subprocess.Popen) -> int:
+    """The largest total resident bytes of `process` and its descendants, every 50 ms until it
+    ends (the exited process's own max RSS too, so a spike between samples is not missed)."""
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(process.pid)
+        while not done.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(_rss(p) for p in tree))
+            except psutil.NoSuchProcess:
+                pass
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    done.set()
+    sampler.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return max(peak, usage.ru_maxrss * 1024)
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except psutil.Error:
+        return 0
+
+
+def partner_run(landing: Path, warehouse: Path, as_of: str, log: Path) -> tuple[float, float]:
+    command = [sys.executable, "-m", "dagster_project.cli", "--landing", str(landing)]
+    command += ["--warehouse", str(warehouse), "--as-of", as_of, "run"]
+    return measure(command, log)
+
+
+def slowest_steps(log: Path, count: int = 6) -> list[dict]:
+    """The CLI ends its run with "steps: <step> <seconds>s, ..."."""
+    timings = re.search(r"^steps: (.*)$", log.read_text(), re.MULTILINE)
+    if not timings:
+        return []
+    steps = sorted(
+        ((float(seconds), name) for name, seconds in re.findall(r"(\S+) ([0-9.]+)s", timings[1])),
+        reverse=True,
+    )
+    return [{"step": name, "seconds": seconds} for seconds, name in steps[:count]]
+
+
+def fresh(warehouse: Path) -> None:
+    for leftover in warehouse.parent.glob(warehouse.name + "*"):
+        leftover.unlink()
+
+
+def count_rows(landing: Path, day: str = "*") -> tuple[int, float]:
+    """Data rows and MB of the export CSVs (of `day`), read in chunks (scale 500: gigabytes)."""
+    rows = size = 0
+    for path in landing.glob(f"*/{day}/*.csv"):
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 24):
+                rows += chunk.count(b"\n")
+        rows -= 1  # the header
+        size += path.stat().st_size
+    return rows, size / 1e6
+
+
+def held_back(landing: Path, day: str, aside: Path):
+    """Move the export folders of `day` out of the landing folder: yesterday's view of it."""
+    moved = []
+    aside.mkdir(parents=True, exist_ok=True)
+    for folder in sorted(landing.glob(f"*/{day}")):
+        target = aside / folder.parent.name
+        os.replace(folder, target)
+        moved.append((target, folder))
+    return moved
+
+
+def marts_differences(full: Path, incremental: Path) -> dict[str, int]:
+    """Rows in one warehouse's marts and not in the other's, per mart (EXCEPT ALL both ways);
+    a mart present in only one counts as -1. Doubles are compared rounded to 9 decimals, as
+    tests/test_sample_mart_checksums.py does: a parallel sum of doubles may differ in its last
+    bits from run to run (two full runs differ by ~1e-16 in a few credits)."""
+    con = duckdb.connect()
+    con.execute(f"attach '{full}' as full_run (read_only)")
+    con.execute(f"attach '{incremental}' as incremental_run (read_only)")
+
+    def columns(catalog: str) -> dict[str, str]:
+        """Each mart's select list."""
+        found: dict[str, list[str]] = {}
+        for table, column, data_type in con.execute(
+            "select table_name, column_name, data_type from duckdb_columns() "
+            "where database_name = ? and schema_name = 'marts' order by table_name, column_index",
+            [catalog],
+        ).fetchall():
+            quoted = f'"{column}"'
+            found.setdefault(table, []).append(
+                f"round({quoted}, 9)" if data_type in ("DOUBLE", "FLOAT") else quoted
+            )
+        return {table: ", ".join(select) for table, select in found.items()}
+
+    full_marts, incremental_marts = columns("full_run"), columns("incremental_run")
+    differences = {name: -1 for name in full_marts.keys() ^ incremental_marts.keys()}
+    for name in sorted(full_marts.keys() & incremental_marts.keys()):
+        if full_marts[name] != incremental_marts[name]:
+            differences[name] = -1
+            continue
+        a = f"select {full_marts[name]} from full_run.marts.{name}"
+        b = f"select {full_marts[name]} from incremental_run.marts.{name}"
+        differences[name] = sum(
+            con.execute(f"select count(*) from ({x} except all {y})").fetchone()[0]
+            for x, y in ((a, b), (b, a))
+        )
+    con.close()
+    return {name: n for name, n in differences.items() if n}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=20.0)
-    parser.add_argument("--as-of", default="2026-11-27")
+    parser.add_argument("--out", type=Path, help="the JSON results [benchmarks/out/scale-S.json]")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
-    landing = OUT / f"landing-scale-{args.scale:g}"
-    warehouse = OUT / f"warehouse-scale-{args.scale:g}.duckdb"
+    name = f"scale-{args.scale:g}"
+    out = args.out or OUT / f"{name}.json"
+    landing = OUT / f"landing-{name}"
+    as_of = END_DATE
+    yesterday = (dt.date.fromisoformat(as_of) - dt.timedelta(days=1)).isoformat()
     python = sys.executable
 
     if not landing.exists():
         print(f"generating scale {args.scale:g} into {landing} ...", flush=True)
-        subprocess.run(
-            [
-                python,
-                "-m",
-                "dagster_project.cli",
-                "generate",
-                "--out",
-                str(landing),
-                "--scale",
-                str(args.scale),
-            ],
-            check=True,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-    rows = sum(f.read_bytes().count(b"\n") - 1 for f in landing.glob("*/*/*.csv"))
-    size_mb = sum(f.stat().st_size for f in landing.glob("*/*/*.csv")) / 1e6
-    print(f"input: {rows:,} rows, {size_mb:,.0f} MB of CSV", flush=True)
+        command = [python, "-m", "dagster_project.cli", "generate", "--out", str(landing)]
+        command += ["--scale", str(args.scale), "--last-day-export"]
+        seconds, peak_mb = measure(command, OUT / f"generate-{name}.log")
+        print(f"  {seconds:.1f} s, {peak_mb:,.0f} MB peak", flush=True)
+    rows, size_mb = count_rows(landing)
+    new_rows, _ = count_rows(landing, as_of)
+    print(f"input: {rows:,} rows, {size_mb:,.0f} MB of CSV; {new_rows:,} rows on {as_of}")
 
     print("lower bound: plain DuckDB ...", flush=True)
-    base_s, base_mb = measure(
-        [python, "-c", LOWER_BOUND, str(landing), args.as_of], OUT / "lower_bound.log"
-    )
+    command = [python, "-c", LOWER_BOUND, str(landing), as_of]
+    base_s, base_mb = measure(command, OUT / f"lower-bound-{name}.log")
     print(f"  {base_s:.1f} s, {base_mb:,.0f} MB peak", flush=True)
 
-    for leftover in (warehouse, Path(f"{warehouse}.wal")):
-        leftover.unlink(missing_ok=True)
-    print("nightly job (fresh warehouse) ...", flush=True)
-    job_log = OUT / "nightly.log"
-    job_s, job_mb = measure(
-        [
-            python,
-            "-m",
-            "dagster_project.cli",
-            "--landing",
-            str(landing),
-            "--warehouse",
-            str(warehouse),
-            "--as-of",
-            args.as_of,
-            "run",
-        ],
-        job_log,
-    )
-    print(f"  {job_s:.1f} s, {job_mb:,.0f} MB peak", flush=True)
+    full = OUT / f"warehouse-full-{name}.duckdb"
+    fresh(full)
+    print("full night (fresh warehouse, every export) ...", flush=True)
+    full_log = OUT / f"full-{name}.log"
+    full_s, full_mb = partner_run(landing, full, as_of, full_log)
+    print(f"  {full_s:.1f} s, {full_mb:,.0f} MB peak", flush=True)
 
-    # the CLI ends its run with "steps: <step> <seconds>s, ..."
-    timings = re.search(r"^steps: (.*)$", job_log.read_text(), re.MULTILINE)
-    steps = (
-        sorted(
-            (
-                (float(seconds), name)
-                for name, seconds in re.findall(r"(\S+) ([0-9.]+)s", timings[1])
-            ),
-            reverse=True,
-        )
-        if timings
-        else []
-    )
+    incremental = OUT / f"warehouse-incremental-{name}.duckdb"
+    fresh(incremental)
+    print(f"yesterday's warehouse (as of {yesterday}, without the last export) ...", flush=True)
+    aside = OUT / f"held-back-{name}"
+    shutil.rmtree(aside, ignore_errors=True)
+    moved = held_back(landing, as_of, aside)
+    try:
+        day_s, _ = partner_run(landing, incremental, yesterday, OUT / f"yesterday-{name}.log")
+    finally:
+        for held, home in moved:
+            os.replace(held, home)
+    print(f"  {day_s:.1f} s", flush=True)
+    print("incremental night (yesterday's warehouse + one export day) ...", flush=True)
+    incremental_log = OUT / f"incremental-{name}.log"
+    inc_s, inc_mb = partner_run(landing, incremental, as_of, incremental_log)
+    print(f"  {inc_s:.1f} s, {inc_mb:,.0f} MB peak", flush=True)
+
+    differences = marts_differences(full, incremental)
     results = {
         "scale": args.scale,
         "input_rows": rows,
         "input_mb": round(size_mb, 1),
+        "new_day_rows": new_rows,
         "lower_bound_seconds": round(base_s, 2),
         "lower_bound_peak_mb": round(base_mb),
-        "nightly_seconds": round(job_s, 2),
-        "nightly_peak_mb": round(job_mb),
-        "time_ratio": round(job_s / base_s, 1),
-        "memory_ratio": round(job_mb / base_mb, 1),
-        "slowest_steps": [{"step": name, "seconds": s} for s, name in steps[:5]],
+        "nightly_seconds": round(full_s, 2),
+        "nightly_peak_mb": round(full_mb),
+        "incremental_seconds": round(inc_s, 2),
+        "incremental_peak_mb": round(inc_mb),
+        "nightly_time_ratio": round(full_s / base_s, 2),
+        "incremental_time_ratio": round(inc_s / base_s, 2),
+        "outputs_agree": not differences,
+        "marts_differing_rows": differences,
+        "nightly_slowest_steps": slowest_steps(full_log),
+        "incremental_slowest_steps": slowest_steps(incremental_log),
+        "cpus": os.cpu_count(),
     }
-    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
     print(
-        f"\nscale {args.scale:g}: nightly job {job_s:.1f} s / lower bound {base_s:.1f} s = "
-        f"{results['time_ratio']}x time, {results['memory_ratio']}x peak memory"
+        f"\nscale {args.scale:g} ({rows:,} rows), lower bound {base_s:.1f} s:\n"
+        f"  full night        {full_s:7.1f} s = {results['nightly_time_ratio']}x, "
+        f"{full_mb:,.0f} MB peak\n"
+        f"  incremental night {inc_s:7.1f} s = {results['incremental_time_ratio']}x, "
+        f"{inc_mb:,.0f} MB peak\n"
+        f"  marts agree: {results['outputs_agree']}  ->  {out}"
     )
-    for s, name in steps[:5]:
-        print(f"  {name:<28} {s:8.2f} s")
+    for label, key in (
+        ("full", "nightly_slowest_steps"),
+        ("incremental", "incremental_slowest_steps"),
+    ):
+        print(f"  slowest steps, {label}:")
+        for step in results[key]:
+            print(f"    {step['step']:<44} {step['seconds']:8.2f} s")
 
 
 if __name__ == "__main__":

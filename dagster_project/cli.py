@@ -171,6 +171,11 @@ def main(argv: list[str] | None = None) -> None:
     generate.add_argument(
         "--overwrite", action="store_true", help="replace the exports already in --out"
     )
+    generate.add_argument(
+        "--last-day-export",
+        action="store_true",
+        help="end with an export carrying one day of changes (an incremental night's input)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -260,7 +265,12 @@ def main(argv: list[str] | None = None) -> None:
 
         try:
             counts = generate_sample(
-                args.out, scale=args.scale, seed=args.seed, progress=print, overwrite=args.overwrite
+                args.out,
+                scale=args.scale,
+                seed=args.seed,
+                progress=print,
+                overwrite=args.overwrite,
+                last_day_export=args.last_day_export,
             )
         except FileExistsError as err:
             sys.exit(str(err))

@@ -8,6 +8,7 @@ definitions load), and a missing manifest then says to run `make setup`.
 
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -40,22 +41,59 @@ def dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     return project
 
 
-# The file dbt builds into, read by dbt/profiles.yml. A path goes to dbt in the environment, never
-# in --vars: dbt renders Jinja inside a var's value (a folder named `{{ x }}` would break the run)
-# but not inside an environment variable's value.
+# What a run tells dbt goes in the environment, never in --vars: dbt re-parses the whole project
+# whenever --vars change (and renders Jinja inside a var's value: a folder named `{{ x }}` would
+# break the run). The build file is attached by dagster_project/dbt_warehouse.py, the as-of date is
+# read by dbt/macros/as_of.sql when models execute: partial parsing holds from run to run.
 BUILD_FILE_ENV = "PARTNER_BUILD_FILE"
+AS_OF_ENV = "PARTNER_AS_OF"
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def dbt_build_args(settings: Settings) -> list[str]:
-    """The `dbt build` command line of a run: its as-of date (its build file: `dbt_build_env`)."""
-    dbt_vars = {"as_of": settings.as_of.isoformat()}
+    """The `dbt build` command line of a run (its build file and as-of date: `dbt_build_env`)."""
     # unit tests pin the SQL's logic; the test suite runs them, the nightly run need not
-    return ["build", "--vars", json.dumps(dbt_vars), "--exclude-resource-type", "unit_test"]
+    return ["build", "--exclude-resource-type", "unit_test"]
 
 
 def dbt_build_env(settings: Settings) -> dict[str, str]:
-    """The environment variables dbt of a run needs: the file it builds into."""
-    return {BUILD_FILE_ENV: str(settings.build_path)}
+    """The environment variables dbt of a run needs: the file it builds into, its as-of date."""
+    return {BUILD_FILE_ENV: str(settings.build_path), AS_OF_ENV: settings.as_of.isoformat()}
+
+
+def parse_state_dir(project_dir: Path) -> Path:
+    """Where runs keep dbt's parse state (partial_parse.msgpack): in the project's own target
+    folder, named after the project's absolute path. The state records that path and dbt does not
+    check it, so a copied or moved project must start afresh rather than read the original's files
+    (and a `dbt parse --project-dir dbt` by hand, which records a relative one, is not used)."""
+    digest = hashlib.sha256(str(project_dir.resolve()).encode()).hexdigest()[:12]
+    return project_dir / "target" / f"runs-{digest}"
+
+
+def stream_dbt(
+    dbt: DbtCliResource, context: dg.AssetExecutionContext, settings: Settings, args: list[str]
+) -> Iterator:
+    """Run dbt with `args` for the run `settings` describe and stream its events. dagster-dbt
+    gives each invocation its own target folder under DBT_TARGET_PATH, starting it from the
+    partial_parse.msgpack found there: the parse state the last run left, kept here."""
+    state = parse_state_dir(Path(dbt.project_dir))
+    with _environment({**dbt_build_env(settings), "DBT_TARGET_PATH": str(state)}):
+        invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        _keep(invocation.target_path / PARTIAL_PARSE_FILE, state / PARTIAL_PARSE_FILE)
+        # dagster-dbt leaves a target folder per run (~2 MB each); the log keeps what matters
+        shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+
+def _keep(written: Path, kept: Path) -> None:
+    """Copy whole then rename: a concurrent run reads the old or the new state, never half."""
+    if not written.is_file():
+        return
+    staging = kept.with_name(f"{kept.name}.{os.getpid()}")
+    shutil.copyfile(written, staging)
+    os.replace(staging, kept)
 
 
 @contextlib.contextmanager
@@ -98,13 +136,7 @@ def _partner_dbt_assets() -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
     ):
         settings = partner.settings()
-        with _environment(dbt_build_env(settings)):
-            invocation = dbt.cli(dbt_build_args(settings), context=context)
-        try:
-            yield from invocation.stream()
-        finally:
-            # dagster-dbt leaves a target folder per run (~2 MB each); the log keeps what matters
-            shutil.rmtree(invocation.target_path, ignore_errors=True)
+        yield from stream_dbt(dbt, context, settings, dbt_build_args(settings))
 
     return partner_dbt_assets
 

@@ -68,10 +68,15 @@ class Clock:
         return np.searchsorted(self.export_days, days, side="left")
 
 
-def make_clock(end_date: date, years: float) -> Clock:
+def make_clock(end_date: date, years: float, *, last_day_export: bool = False) -> Clock:
+    """Exports spread over `years` up to `end_date`. With `last_day_export`, they end the day
+    before and one more export on `end_date` carries that single day of changes: what an
+    incremental night loads."""
     end_day = (end_date - EPOCH).days
     span = max(30, round(years * 365.25))
     n_exports = min(8, max(3, round(years * 2.5)))
+    last = end_day - 1 if last_day_export else end_day
     offsets = [round(span * (n_exports - 1 - k) / n_exports) for k in range(n_exports)]
-    export_days = np.array([end_day - off for off in offsets], dtype=np.int64)
+    days = [last - off for off in offsets] + ([end_day] if last_day_export else [])
+    export_days = np.array(days, dtype=np.int64)
     return Clock(start_day=end_day - span, end_day=end_day, export_days=export_days)

@@ -70,8 +70,11 @@ def generate(
     years: float = 2.0,
     progress: Callable[[str], None] | None = None,
     overwrite: bool = False,
+    last_day_export: bool = False,
 ) -> dict[str, int]:
     """Write the sample exports under `out_dir`; returns rows written per entity ('crm/partners').
+    With `last_day_export`, the last export of each source carries only the changes of
+    `end_date` (new and changed records of one day: an incremental night's input).
 
     `out_dir` must hold no exports yet, unless `overwrite`, which first removes the source folders
     (crm, affiliate, ...) found in it.
@@ -89,7 +92,7 @@ def generate(
     for source in present:
         shutil.rmtree(out_dir / source)
     say = progress or (lambda _msg: None)
-    clock = make_clock(end_date, years)
+    clock = make_clock(end_date, years, last_day_export=last_day_export)
     rows: dict[str, int] = {}
     partners = make_partners(section_rng(seed, "partners"), clock, _count("partners", scale, 10))
     writer = Writer(out_dir, clock, partners.ids)

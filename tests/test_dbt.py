@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -9,38 +10,65 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.dbt import DbtManifestMissing, dbt_build_args, dbt_build_env, dbt_project
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.dbt import (
+    DbtManifestMissing,
+    dbt_build_args,
+    dbt_build_env,
+    dbt_project,
+    parse_state_dir,
+)
+from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
 
 
 @pytest.mark.parametrize(
-    ("warehouse", "as_of", "expected_vars", "expected_build_file"),
+    ("warehouse", "as_of", "expected_as_of", "expected_build_file"),
     [
         (
             "/srv/partner/warehouse.duckdb",
             dt.date(2026, 3, 1),
-            {"as_of": "2026-03-01"},
+            "2026-03-01",
             "/srv/partner/.warehouse.duckdb.building",
         ),
         (
             "/tmp/{{ x }}/{% raw %}/wh.duckdb",
             dt.date(2024, 2, 29),
-            {"as_of": "2024-02-29"},
+            "2024-02-29",
             "/tmp/{{ x }}/{% raw %}/.wh.duckdb.building",
         ),
     ],
 )
 def test_dbt_builds_into_the_build_file_as_of_the_run_date_without_unit_tests(
-    warehouse, as_of, expected_vars, expected_build_file
+    warehouse, as_of, expected_as_of, expected_build_file
 ):
     settings = Settings(landing_dir=Path("/landing"), warehouse=Path(warehouse), as_of=as_of)
-    args = dbt_build_args(settings)
-    assert args[0] == "build"
-    # no path in --vars: dbt would render Jinja in it; the build file goes in the environment
-    assert json.loads(args[args.index("--vars") + 1]) == expected_vars
-    assert dbt_build_env(settings) == {"PARTNER_BUILD_FILE": expected_build_file}
-    assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
-    assert len(args) == 5
+    # no --vars: dbt re-parses the project when they change (and renders Jinja in a path)
+    assert dbt_build_args(settings) == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_env(settings) == {
+        "PARTNER_BUILD_FILE": expected_build_file,
+        "PARTNER_AS_OF": expected_as_of,
+    }
+
+
+def test_a_run_with_another_date_and_build_file_parses_nothing_again(tmp_path):
+    """The parse state of one run serves the next (another as-of date, another build file):
+    dbt reads no project file again."""
+    target = tmp_path / "target"
+    kept = parse_state_dir(DBT_PROJECT_DIR) / "partial_parse.msgpack"
+    if kept.is_file():  # a run of this session left it: the first parse is partial too
+        target.mkdir()
+        shutil.copyfile(kept, target / "partial_parse.msgpack")
+
+    def parse(as_of: str, build_file: Path) -> dict:
+        env = {**os.environ, "PARTNER_AS_OF": as_of, "PARTNER_BUILD_FILE": str(build_file)}
+        command = [DBT_EXECUTABLE, "parse", "--quiet", "--target-path", str(target)]
+        subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=True)
+        return json.loads((target / "perf_info.json").read_text())
+
+    parse("2026-06-30", tmp_path / "one.duckdb")
+    second = parse("2025-01-31", tmp_path / "other" / "two.duckdb")
+    assert second["is_partial_parse_enabled"]
+    assert second["path_count"] > 200  # every project file was looked at
+    assert second["parsed_path_count"] == 0  # and none parsed again
 
 
 def test_the_project_is_built_once():

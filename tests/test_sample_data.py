@@ -157,6 +157,21 @@ def test_command_line_writes_and_summarises(tmp_path, capsys):
         main(["generate", "--out", str(tmp_path), "--scale", str(SMALL)])
 
 
+def test_a_last_day_export_carries_one_day_of_changes(tmp_path):
+    """The benchmark's incremental night: the exports end the day before the end date, and one
+    more export holds only the end date's new and changed records."""
+    main(["generate", "--out", str(tmp_path), "--scale", "1", "--last-day-export"])
+    folders = sorted(p.name for p in (tmp_path / "crm").iterdir())
+    assert folders[-2:] == ["2026-11-26", "2026-11-27"]
+    for entity in ("crm/opportunities", "crm/partner_touches", "affiliate/referrals"):
+        source, name = entity.split("/")
+        frame = pl.read_csv(tmp_path / source / "2026-11-27" / f"{name}.csv", infer_schema=False)
+        assert frame.height > 0, entity
+        assert (frame["updated_at"].str.slice(0, 10) == "2026-11-27").all(), entity
+        before = pl.read_csv(tmp_path / source / "2026-11-26" / f"{name}.csv", infer_schema=False)
+        assert before.height > 10 * frame.height, entity  # the day before: months of changes
+
+
 # --- the landing contract ------------------------------------------------------------------------
 
 

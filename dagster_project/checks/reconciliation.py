@@ -139,58 +139,81 @@ RECONCILIATIONS = (
         " won lines behind them, to the cent.",
         """
         with won as (
-            select
-                opportunity_id, close_date, revenue_usd,
-                sourcing_partner_id is not null as is_sourced
+            select opportunity_id, close_date, revenue_usd
             from marts.fct_opportunity_partner
             where is_won and revenue_usd is not null
         ),
-        -- the days on which a line is sourced, and on which a touch counts toward it (history
-        -- restated: METRICS.md section 0)
-        sourcing_periods as (
-            select line_id as opportunity_id, valid_from, valid_to
+        -- the days on which a line is sourced, and on which it is sourced or a touch counts
+        -- toward it (history restated: METRICS.md section 0)
+        periods as (
+            select 'sourced' as kind, line_id as opportunity_id, valid_from, valid_to
             from intermediate.int_line_sourcing_periods
-        ),
-        link_periods as (
-            select * from sourcing_periods
             union all
-            select line_id as opportunity_id, counts_from as valid_from, counts_to as valid_to
+            select 'influenced', line_id, valid_from, valid_to
+            from intermediate.int_line_sourcing_periods
+            union all
+            select 'influenced', line_id, counts_from, counts_to
             from intermediate.int_line_touch_periods
         ),
-        day_lines as (
-            select kpis.as_of_date, won.opportunity_id, won.revenue_usd
-            from marts.program_kpis as kpis
-            inner join won
-                on won.close_date > kpis.as_of_date - {trailing_days}
-                and won.close_date <= kpis.as_of_date
+        -- overlapping periods of a line merged, so that each day of a line counts once: a period
+        -- starts a new range unless an earlier one reaches its first day. Duplicates go first:
+        -- the order of two equal periods is arbitrary, and the two windows below must agree.
+        distinct_periods as (
+            select distinct kind, opportunity_id, valid_from, valid_to
+            from periods
+            where valid_from is not null and valid_to is not null
         ),
-        day_lines_linked as (
+        reached as (
             select
-                day_lines.*,
-                exists (
-                    select 1 from sourcing_periods
-                    where sourcing_periods.opportunity_id = day_lines.opportunity_id
-                        and day_lines.as_of_date between sourcing_periods.valid_from
-                        and sourcing_periods.valid_to
-                ) as is_sourced_on_day,
-                exists (
-                    select 1 from link_periods
-                    where link_periods.opportunity_id = day_lines.opportunity_id
-                        and day_lines.as_of_date between link_periods.valid_from
-                        and link_periods.valid_to
-                ) as is_influenced_on_day
-            from day_lines
+                *,
+                max(valid_to) over (
+                    partition by kind, opportunity_id order by valid_from, valid_to
+                    rows between unbounded preceding and 1 preceding
+                ) as reached_before
+            from distinct_periods
+        ),
+        numbered as (
+            select
+                *,
+                count(case when reached_before is null or valid_from > reached_before then 1 end)
+                    over (
+                        partition by kind, opportunity_id order by valid_from, valid_to
+                        rows unbounded preceding
+                    ) as range_number
+            from reached
+        ),
+        ranges as (
+            select kind, opportunity_id, min(valid_from) as valid_from, max(valid_to) as valid_to
+            from numbered
+            group by kind, opportunity_id, range_number
+        ),
+        -- a won line counts on the days X with close_date in (X - trailing days, X]
+        line_days as (
+            select
+                'total' as kind, opportunity_id, revenue_usd,
+                close_date as first_day,
+                close_date + {trailing_days} - 1 as last_day
+            from won
+            union all
+            select
+                ranges.kind, won.opportunity_id, won.revenue_usd,
+                greatest(won.close_date, ranges.valid_from),
+                least(won.close_date + {trailing_days} - 1, ranges.valid_to)
+            from ranges
+            inner join won on ranges.opportunity_id = won.opportunity_id
         ),
         expected as (
             select
                 kpis.as_of_date,
-                coalesce(sum(lines.revenue_usd), 0) as total_revenue_usd,
-                coalesce(sum(case when lines.is_sourced_on_day then lines.revenue_usd end), 0)
+                coalesce(sum(case when lines.kind = 'total' then lines.revenue_usd end), 0)
+                    as total_revenue_usd,
+                coalesce(sum(case when lines.kind = 'sourced' then lines.revenue_usd end), 0)
                     as partner_sourced_revenue_usd,
-                coalesce(sum(case when lines.is_influenced_on_day then lines.revenue_usd end), 0)
+                coalesce(sum(case when lines.kind = 'influenced' then lines.revenue_usd end), 0)
                     as partner_influenced_revenue_usd
             from marts.program_kpis as kpis
-            left join day_lines_linked as lines on kpis.as_of_date = lines.as_of_date
+            left join line_days as lines
+                on kpis.as_of_date between lines.first_day and lines.last_day
             group by kpis.as_of_date
         )
         select

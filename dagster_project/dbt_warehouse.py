@@ -1,0 +1,35 @@
+"""The file dbt builds into, attached when dbt connects (a dbt-duckdb plugin, dbt/profiles.yml).
+
+dbt re-parses the whole project when anything in the profile's connection changes, and the
+build file is a new path on every run. So the profile names only constants (an in-memory
+connection, the catalog `warehouse`) and this plugin attaches the real file as `warehouse` when
+dbt opens its connection: partial parsing then holds from one run to the next. The path comes from
+the environment, never rendered as Jinja: PARTNER_BUILD_FILE (Dagster sets it to the file it is
+building), else PARTNER_WAREHOUSE, else ../data/warehouse.duckdb (relative paths are taken from
+the folder dbt runs in, dbt/ by default).
+
+dbt imports this module in its own process: it imports nothing of the project.
+"""
+
+import os
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+
+CATALOG = "warehouse"  # the `database` of dbt/profiles.yml
+
+
+def build_file() -> str:
+    return os.environ.get("PARTNER_BUILD_FILE") or os.environ.get(
+        "PARTNER_WAREHOUSE", "../data/warehouse.duckdb"
+    )
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn) -> None:
+        path = build_file().replace("'", "''")
+        # runs before the profile's placeholder `attach ... if not exists`, which then does nothing
+        conn.execute(f"attach '{path}' as {CATALOG}")
+        conn.execute(f"use {CATALOG}")
+
+    def configure_cursor(self, cursor) -> None:
+        cursor.execute(f"use {CATALOG}")
