@@ -22,8 +22,9 @@
     datediff('day', cast({{ start_expr }} as date), cast({{ end_expr }} as date))
 {%- endmacro %}
 
+{#- a bigint, as DuckDB's (Spark's datediff is an int) -#}
 {% macro spark__days_between(start_expr, end_expr) -%}
-    datediff(cast({{ end_expr }} as date), cast({{ start_expr }} as date))
+    cast(datediff(cast({{ end_expr }} as date), cast({{ start_expr }} as date)) as bigint)
 {%- endmacro %}
 
 

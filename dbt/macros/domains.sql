@@ -14,7 +14,8 @@
                 ),
                 '[:/?#].*$', ''
             ),
-            '^www\.', ''
+            -- [.], not \.: Spark reads a backslash in a string literal as an escape
+            '^www[.]', ''
         ),
         ''
     )

@@ -23,7 +23,9 @@ ordered_touches as (
         touch_id,
         touch_kind,
         touched_at,
-        row_number() over (partition by line_id order by touched_at, touch_id) as touch_position,
+        cast(
+            row_number() over (partition by line_id order by touched_at, touch_id) as bigint
+        ) as touch_position,
         count(*) over (partition by line_id) as touch_count,
         power(
             2.0, -1.0 * {{ days_between('touched_date', 'window_end_date') }} / {{ half_life }}

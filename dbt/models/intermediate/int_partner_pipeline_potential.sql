@@ -37,8 +37,8 @@ partner_closed as (
 
 program_rate as (
     select
-        count(distinct case when is_won then line_id end) * 1.0
-        / nullif(count(distinct line_id), 0) as win_rate
+        {{ ratio('count(distinct case when is_won then line_id end) * 1.0',
+            'nullif(count(distinct line_id), 0)') }} as win_rate
     from partner_closed
 ),
 
@@ -66,8 +66,8 @@ final as (
                             {{ var('pipeline_potential_min') }},
                             least(
                                 {{ var('pipeline_potential_max') }},
-                                partner_rates.won_opportunities * 1.0
-                                / partner_rates.closed_opportunities
+                                {{ ratio('partner_rates.won_opportunities * 1.0',
+                                    'partner_rates.closed_opportunities') }}
                                 / nullif(program_rate.win_rate, 0)
                             )
                         ),

@@ -138,11 +138,12 @@ partner_stats as (
         {{ median(
             'case when is_signed and first_deal_date is not null then days_to_first_deal end'
         ) }} as median_days_to_first_deal,
+        -- a mean of doubles: Spark's mean of decimals keeps 5 places (DuckDB's is a double)
         avg(
-            case
+            cast(case
                 when is_signed and first_deal_date is not null
                     then case when days_to_first_deal < {{ target_days }} then 1.0 else 0.0 end
-            end
+            end as double)
         ) as share_first_deal_under_90d,
         count(
             case
@@ -169,12 +170,12 @@ final as (
         cast(trailing_revenue.trailing_influenced_revenue_usd as {{ money_type() }})
             as partner_influenced_revenue_usd,
         cast(
-            trailing_revenue.trailing_sourced_revenue_usd
-            / nullif(trailing_revenue.trailing_revenue_usd, 0) as double
+            {{ ratio('trailing_revenue.trailing_sourced_revenue_usd',
+                'nullif(trailing_revenue.trailing_revenue_usd, 0)') }} as double
         ) as sourced_share,
         cast(
-            trailing_revenue.trailing_influenced_revenue_usd
-            / nullif(trailing_revenue.trailing_revenue_usd, 0) as double
+            {{ ratio('trailing_revenue.trailing_influenced_revenue_usd',
+                'nullif(trailing_revenue.trailing_revenue_usd, 0)') }} as double
         ) as influenced_share,
         cast(coalesce(partner_stats.signed_partners, 0) as integer) as signed_partners,
         cast(coalesce(partner_stats.active_partners, 0) as integer) as active_partners,
