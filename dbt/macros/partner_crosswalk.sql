@@ -10,10 +10,17 @@
         (
             select
                 case
-                    when count(distinct mapped.partner_id) = 1 then min(mapped.partner_id)
+                    when count(distinct mapped.mapped_partner_id) = 1
+                        then min(mapped.mapped_partner_id)
                 end
-            from partner_crosswalk as mapped
-            where mapped.tool_partner_id = {{ id_expr }}
+            -- renamed so that `id_expr`, unqualified, binds to the model's own row
+            from (
+                select
+                    tool_partner_id as mapped_tool_id,
+                    partner_id as mapped_partner_id
+                from partner_crosswalk
+            ) as mapped
+            where mapped.mapped_tool_id = {{ id_expr }}
         ),
         {{ id_expr }}
     )

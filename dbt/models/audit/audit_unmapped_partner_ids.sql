@@ -43,24 +43,50 @@ partners as (
 ),
 
 partner_ids as (
-    select 'crm/partner_touches' as entity, partner_id from touches
+    select
+        'crm/partner_touches' as entity,
+        partner_id
+    from touches
     union all
-    select 'crm/deal_registrations' as entity, partner_id from registrations
+    select
+        'crm/deal_registrations' as entity,
+        partner_id
+    from registrations
     union all
-    select 'crm/campaigns' as entity, partner_id from campaigns
+    select
+        'crm/campaigns' as entity,
+        partner_id
+    from campaigns
     union all
-    select 'crm/accounts' as entity, partner_owner_id as partner_id from accounts
+    select
+        'crm/accounts' as entity,
+        partner_owner_id as partner_id
+    from accounts
     union all
-    select 'affiliate/referrals' as entity, partner_id from referrals
+    select
+        'affiliate/referrals' as entity,
+        partner_id
+    from referrals
     union all
-    select 'marketplace/transactions' as entity, reseller_partner_id as partner_id
+    select
+        'marketplace/transactions' as entity,
+        reseller_partner_id as partner_id
     from transactions
     union all
-    select 'marketplace/integration_installs' as entity, partner_id from installs
+    select
+        'marketplace/integration_installs' as entity,
+        partner_id
+    from installs
     union all
-    select 'mdf/fund_requests' as entity, partner_id from fund_requests
+    select
+        'mdf/fund_requests' as entity,
+        partner_id
+    from fund_requests
     union all
-    select 'surveys/partner_nps' as entity, partner_id from survey_responses
+    select
+        'surveys/partner_nps' as entity,
+        partner_id
+    from survey_responses
 ),
 
 final as (

@@ -9,7 +9,7 @@ partner_crosswalk as (
 renamed as (
     select
         referral_id,
-        {{ partner_id_of('current_versions.partner_id') }} as partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         referred_at,
         customer_email,
         customer_domain,

@@ -12,7 +12,7 @@ renamed as (
         account_name,
         domain,
         {{ normalize_domain('domain') }} as normalized_domain,
-        {{ partner_id_of('current_versions.partner_owner_id') }} as partner_owner_id,
+        {{ partner_id_of('partner_owner_id') }} as partner_owner_id,
         created_at,
         cast(created_at as date) as created_date,
         account_type,

@@ -10,7 +10,7 @@ renamed as (
     select
         campaign_id,
         campaign_name,
-        {{ partner_id_of('current_versions.partner_id') }} as partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         start_date,
         end_date,
         updated_at

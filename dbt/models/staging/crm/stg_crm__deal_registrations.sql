@@ -9,7 +9,7 @@ partner_crosswalk as (
 renamed as (
     select
         registration_id,
-        {{ partner_id_of('current_versions.partner_id') }} as partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         status,
         registered_at,
         cast(registered_at as date) as registered_date,

@@ -10,7 +10,7 @@ renamed as (
     select
         touch_id,
         opportunity_id,
-        {{ partner_id_of('current_versions.partner_id') }} as partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         -- a report names the partner instead (resolved in int_partner_touches_resolved)
         partner_name,
         lower(touch_kind) as touch_kind,

@@ -9,7 +9,7 @@ partner_crosswalk as (
 renamed as (
     select
         install_id,
-        {{ partner_id_of('current_versions.partner_id') }} as partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         installed_at,
         cast(installed_at as date) as installed_date,
         uninstalled_at,

@@ -15,7 +15,7 @@ renamed as (
         gross_amount,
         upper(currency) as currency,
         marketplace_fee,
-        {{ partner_id_of('current_versions.reseller_partner_id') }} as reseller_partner_id,
+        {{ partner_id_of('reseller_partner_id') }} as reseller_partner_id,
         opportunity_id,
         customer_account_id,
         customer_domain,

@@ -9,7 +9,7 @@ partner_crosswalk as (
 renamed as (
     select
         response_id,
-        {{ partner_id_of('current_versions.partner_id') }} as partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         responded_at,
         cast(responded_at as date) as responded_date,
         score
