@@ -139,6 +139,10 @@ ENTITIES: tuple[Entity, ...] = (
             _c("domain"),
             _c("partner_owner_id", IDENTIFIER),
             _c("created_at", TIMESTAMP),
+            # a CRM account whose type marks it as a partner (seed account_type_partner_types)
+            # or flagged is_partner (Salesforce IsPartner) is a partner: int_partners
+            _c("account_type"),
+            _c("is_partner", BOOLEAN),
             _req("updated_at", TIMESTAMP),
             _c("is_deleted", BOOLEAN),
         ),
@@ -173,7 +177,9 @@ ENTITIES: tuple[Entity, ...] = (
             _req("opportunity_id", IDENTIFIER),
             _req("partner_id", IDENTIFIER, unless="partner_name"),
             _req("touch_kind"),
-            _req("touched_at", TIMESTAMP),
+            # empty: the opportunity's creation time (a relationship row without a time of its
+            # own; int_partner_touches_resolved)
+            _c("touched_at", TIMESTAMP),
             _c("updated_at", TIMESTAMP),
             _c("is_deleted", BOOLEAN),
             _c("partner_name"),  # instead of partner_id: a report names the partner account
@@ -297,6 +303,19 @@ ENTITIES: tuple[Entity, ...] = (
             _req("rate_date", DATE),
             _req("currency"),
             _req("usd_per_unit", RATE, positive=True),
+        ),
+    ),
+    # One partner across tools: a tool's id of a partner (a PartnerStack partner key, an AWS
+    # seller or reseller account id) and the partner_id it stands for (stg_reference__partner_
+    # crosswalk; applied by the partner_id_of macro wherever a partner id enters).
+    Entity(
+        "reference",
+        "partner_crosswalk",
+        ("tool", "tool_partner_id"),
+        (
+            _req("tool"),
+            _req("tool_partner_id", IDENTIFIER),
+            _req("partner_id", IDENTIFIER),
         ),
     ),
 )

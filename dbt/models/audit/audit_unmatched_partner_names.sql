@@ -7,7 +7,7 @@ with touches as (
 ),
 
 partners as (
-    select * from {{ ref('stg_crm__partners') }}
+    select * from {{ ref('int_partners') }}
 ),
 
 final as (

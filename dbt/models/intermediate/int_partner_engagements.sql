@@ -17,7 +17,7 @@ survey_responses as (
 ),
 
 crm_touches as (
-    select * from {{ ref('stg_crm__partner_touches') }}
+    select * from {{ ref('int_partner_touches_resolved') }}
 ),
 
 opportunities as (

@@ -1,13 +1,21 @@
--- The CRM's logged touches, each with its partner id: a touch that names its partner by name
--- (a Salesforce report's "Partner" column) gets the id of the one partner whose name is the same
--- ignoring case and spaces. A name that matches no partner, or several, stays without a partner
--- id (never guessed) and is listed in audit_unmatched_partner_names.
+-- The CRM's logged touches, each with its partner id and its time:
+-- - a touch that names its partner by name (a Salesforce report's "Partner" column) gets the id
+--   of the one partner (of int_partners, so partner accounts too) whose name is the same ignoring
+--   case and spaces. A name that matches no partner, or several, stays without a partner id
+--   (never guessed) and is listed in audit_unmatched_partner_names.
+-- - a touch exported without a time (a relationship row: OpportunityPartner, AccountPartner, a
+--   report row, without a CreatedDate) is at its opportunity's creation time; on an opportunity
+--   not known as of D it has no time and counts nowhere.
 with touches as (
     select * from {{ ref('stg_crm__partner_touches') }}
 ),
 
 partners as (
-    select * from {{ ref('stg_crm__partners') }}
+    select * from {{ ref('int_partners') }}
+),
+
+opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
 ),
 
 partner_names as (
@@ -29,13 +37,14 @@ final as (
         ) as partner_id,
         touches.partner_name,
         touches.touch_kind,
-        touches.touched_at,
-        touches.touched_date
+        coalesce(touches.touched_at, opportunities.created_at) as touched_at,
+        coalesce(touches.touched_date, opportunities.created_date) as touched_date
     from touches
     left join partner_names
         on
             touches.partner_id is null
             and {{ name_key('touches.partner_name') }} = partner_names.name_key
+    left join opportunities on touches.opportunity_id = opportunities.opportunity_id
 )
 
 select * from final

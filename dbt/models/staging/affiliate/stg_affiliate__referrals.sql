@@ -2,10 +2,14 @@ with current_versions as (
     {{ latest_version(source('affiliate', 'referrals')) }}
 ),
 
+partner_crosswalk as (
+    select * from {{ ref('stg_reference__partner_crosswalk') }}
+),
+
 renamed as (
     select
         referral_id,
-        partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         referred_at,
         customer_email,
         customer_domain,

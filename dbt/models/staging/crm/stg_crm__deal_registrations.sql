@@ -2,10 +2,14 @@ with current_versions as (
     {{ latest_version(source('crm', 'deal_registrations')) }}
 ),
 
+partner_crosswalk as (
+    select * from {{ ref('stg_reference__partner_crosswalk') }}
+),
+
 renamed as (
     select
         registration_id,
-        partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         status,
         registered_at,
         cast(registered_at as date) as registered_date,

@@ -2,10 +2,14 @@ with current_versions as (
     {{ latest_version(source('marketplace', 'integration_installs')) }}
 ),
 
+partner_crosswalk as (
+    select * from {{ ref('stg_reference__partner_crosswalk') }}
+),
+
 renamed as (
     select
         install_id,
-        partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         installed_at,
         cast(installed_at as date) as installed_date,
         uninstalled_at,

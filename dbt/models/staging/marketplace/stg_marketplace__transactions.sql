@@ -2,6 +2,10 @@ with current_versions as (
     {{ latest_version(source('marketplace', 'transactions')) }}
 ),
 
+partner_crosswalk as (
+    select * from {{ ref('stg_reference__partner_crosswalk') }}
+),
+
 renamed as (
     select
         transaction_id,
@@ -11,7 +15,7 @@ renamed as (
         gross_amount,
         upper(currency) as currency,
         marketplace_fee,
-        reseller_partner_id,
+        {{ partner_id_of('reseller_partner_id') }} as reseller_partner_id,
         opportunity_id,
         customer_account_id,
         customer_domain,

@@ -2,10 +2,14 @@ with current_versions as (
     {{ latest_version(source('mdf', 'fund_requests')) }}
 ),
 
+partner_crosswalk as (
+    select * from {{ ref('stg_reference__partner_crosswalk') }}
+),
+
 renamed as (
     select
         request_id,
-        partner_id,
+        {{ partner_id_of('partner_id') }} as partner_id,
         campaign_id,
         requested_at,
         requested_amount,
