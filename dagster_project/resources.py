@@ -21,6 +21,8 @@ class PartnerSettings(dg.ConfigurableResource):
     landing_dir: str | None = None
     warehouse: str | None = None
     as_of: str | None = None
+    engine: str | None = None
+    spark_dir: str | None = None
 
     _resolved: Settings | None = PrivateAttr(default=None)
 
@@ -35,7 +37,12 @@ class PartnerSettings(dg.ConfigurableResource):
 
     def _resolve(self, today: dt.date | None) -> Settings:
         return Settings.from_env(
-            landing_dir=self.landing_dir, warehouse=self.warehouse, as_of=self.as_of, today=today
+            landing_dir=self.landing_dir,
+            warehouse=self.warehouse,
+            as_of=self.as_of,
+            engine=self.engine,
+            spark_dir=self.spark_dir,
+            today=today,
         )
 
 
@@ -52,5 +59,7 @@ def run_config(settings: Settings) -> dict:
         "landing_dir": str(settings.landing_dir),
         "warehouse": str(settings.warehouse),
         "as_of": settings.as_of.isoformat(),
+        "engine": settings.engine,
+        "spark_dir": str(settings.spark_dir),
     }
     return {"resources": {"partner": {"config": config}}}

@@ -3,6 +3,8 @@
 PARTNER_LANDING_DIR  folder of exports, <source>/<export date>/<entity>.csv   [data/landing]
 PARTNER_WAREHOUSE    the served DuckDB file readers open read-only          [data/warehouse.duckdb]
 PARTNER_AS_OF        the as-of date, YYYY-MM-DD                              [today, UTC]
+PARTNER_ENGINE       where dbt builds the marts: duckdb, or spark (README "Scaling out") [duckdb]
+PARTNER_SPARK_DIR    the Spark engine's folder: raw Parquet, tables, published marts [data/spark]
 
 Relative paths are taken from the project root, so the same settings work from any directory.
 Nothing here runs at import: call `Settings.from_env()` inside the code that needs it. A Dagster
@@ -25,6 +27,8 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 DEFAULT_LANDING_DIR = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_SPARK_DIR = "data/spark"
+ENGINES = ("duckdb", "spark")
 
 
 def resolve_path(value: str) -> Path:
@@ -49,12 +53,25 @@ def parse_as_of(value: str | None, today: dt.date | None = None) -> dt.date:
         ) from err
 
 
+def parse_engine(value: str | None) -> str:
+    """The engine named (any case); none given: duckdb."""
+    engine = (value or ENGINES[0]).strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(
+            f"the engine {value!r} is not one this project builds on: set PARTNER_ENGINE to "
+            f"{' or '.join(ENGINES)}, or leave it unset for duckdb"
+        )
+    return engine
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
     warehouse: Path
     as_of: dt.date
     run_id: str = ""  # set for a Dagster run (resources.py): names the run's own build file
+    engine: str = ENGINES[0]
+    spark_dir: Path = PROJECT_ROOT / DEFAULT_SPARK_DIR
 
     @classmethod
     def from_env(
@@ -64,6 +81,8 @@ class Settings:
         landing_dir: str | None = None,
         warehouse: str | None = None,
         as_of: str | None = None,
+        engine: str | None = None,
+        spark_dir: str | None = None,
         today: dt.date | None = None,
     ) -> Settings:
         """Values given here (command-line flags, run config) win over the environment, which
@@ -75,6 +94,8 @@ class Settings:
             ),
             warehouse=resolve_path(warehouse or env.get("PARTNER_WAREHOUSE") or DEFAULT_WAREHOUSE),
             as_of=parse_as_of(as_of or env.get("PARTNER_AS_OF"), today),
+            engine=parse_engine(engine or env.get("PARTNER_ENGINE")),
+            spark_dir=resolve_path(spark_dir or env.get("PARTNER_SPARK_DIR") or DEFAULT_SPARK_DIR),
         )
 
     @property

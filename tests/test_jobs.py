@@ -14,6 +14,8 @@ def test_the_schedule_fixes_every_setting_of_its_run_as_of_its_own_day(tmp_path,
     monkeypatch.setenv("PARTNER_LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("PARTNER_WAREHOUSE", str(tmp_path / "wh.duckdb"))
     monkeypatch.setenv("PARTNER_AS_OF", "2025-01-01")  # the schedule's own day wins
+    monkeypatch.delenv("PARTNER_ENGINE", raising=False)
+    monkeypatch.delenv("PARTNER_SPARK_DIR", raising=False)
 
     context = dg.build_schedule_context(
         scheduled_execution_time=dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)
@@ -26,6 +28,8 @@ def test_the_schedule_fixes_every_setting_of_its_run_as_of_its_own_day(tmp_path,
                     "landing_dir": str(tmp_path / "landing"),
                     "warehouse": str(tmp_path / "wh.duckdb"),
                     "as_of": "2026-03-01",
+                    "engine": "duckdb",
+                    "spark_dir": str(settings_module.PROJECT_ROOT / "data" / "spark"),
                 }
             }
         }

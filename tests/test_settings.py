@@ -38,6 +38,21 @@ def test_a_bad_as_of_date_says_how_to_write_it():
         Settings.from_env({"PARTNER_AS_OF": "1 March"})
 
 
+def test_the_engine_is_duckdb_unless_set_to_spark(tmp_path):
+    assert Settings.from_env({}).engine == "duckdb"
+    assert Settings.from_env({}).spark_dir == PROJECT_ROOT / "data" / "spark"
+    settings = Settings.from_env(
+        {"PARTNER_ENGINE": "Spark", "PARTNER_SPARK_DIR": str(tmp_path / "lake")}
+    )
+    assert (settings.engine, settings.spark_dir) == ("spark", tmp_path / "lake")
+
+
+def test_an_unknown_engine_is_one_line_naming_the_engines():
+    with pytest.raises(ValueError, match="set PARTNER_ENGINE to duckdb or spark") as err:
+        Settings.from_env({"PARTNER_ENGINE": "snowflake"})
+    assert "\n" not in str(err.value)
+
+
 def test_run_config_overrides_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PARTNER_AS_OF", "2026-01-01")
     monkeypatch.setenv("PARTNER_LANDING_DIR", str(tmp_path))
@@ -63,13 +78,18 @@ def test_run_config_carries_every_setting_to_the_resource(monkeypatch, tmp_path)
         landing_dir=tmp_path / "landing",
         warehouse=tmp_path / "wh.duckdb",
         as_of=dt.date(2026, 3, 1),
+        engine="spark",
+        spark_dir=tmp_path / "lake",
     )
     monkeypatch.setenv("PARTNER_LANDING_DIR", "elsewhere")
+    monkeypatch.setenv("PARTNER_ENGINE", "duckdb")
     monkeypatch.setenv("PARTNER_AS_OF", "2020-01-01")
     config = run_config(settings)["resources"]["partner"]["config"]
     assert config == {
         "landing_dir": str(tmp_path / "landing"),
         "warehouse": str(tmp_path / "wh.duckdb"),
         "as_of": "2026-03-01",
+        "engine": "spark",
+        "spark_dir": str(tmp_path / "lake"),
     }
     assert PartnerSettings(**config).settings() == settings
