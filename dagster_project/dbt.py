@@ -21,6 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from dagster_project.resources import PartnerSettings
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
+from dagster_project.spark import built_tables, read_back_tables, write_raw_parquet
 
 
 class DbtManifestMissing(FileNotFoundError):
@@ -47,27 +48,37 @@ def dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
 # read by dbt/macros/as_of.sql when models execute: partial parsing holds from run to run.
 BUILD_FILE_ENV = "PARTNER_BUILD_FILE"
 AS_OF_ENV = "PARTNER_AS_OF"
+SPARK_DIR_ENV = "PARTNER_SPARK_DIR"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def dbt_build_args(settings: Settings) -> list[str]:
     """The `dbt build` command line of a run (its build file and as-of date: `dbt_build_env`)."""
     # unit tests pin the SQL's logic; the test suite runs them, the nightly run need not
-    return ["build", "--exclude-resource-type", "unit_test"]
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if settings.engine == "spark":
+        args += ["--target", "spark"]  # dbt/profiles.yml; the default target is duckdb
+    return args
 
 
 def dbt_build_env(settings: Settings) -> dict[str, str]:
-    """The environment variables dbt of a run needs: the file it builds into, its as-of date."""
-    return {BUILD_FILE_ENV: str(settings.build_path), AS_OF_ENV: settings.as_of.isoformat()}
+    """The environment variables dbt of a run needs: the file it builds into, its as-of date
+    (and on Spark the folder of its raw Parquet files and tables)."""
+    env = {BUILD_FILE_ENV: str(settings.build_path), AS_OF_ENV: settings.as_of.isoformat()}
+    if settings.engine == "spark":
+        env[SPARK_DIR_ENV] = str(settings.spark_dir)
+    return env
 
 
-def parse_state_dir(project_dir: Path) -> Path:
+def parse_state_dir(project_dir: Path, engine: str = "duckdb") -> Path:
     """Where runs keep dbt's parse state (partial_parse.msgpack): in the project's own target
     folder, named after the project's absolute path. The state records that path and dbt does not
     check it, so a copied or moved project must start afresh rather than read the original's files
-    (and a `dbt parse --project-dir dbt` by hand, which records a relative one, is not used)."""
+    (and a `dbt parse --project-dir dbt` by hand, which records a relative one, is not used).
+    Spark runs keep their own (another target: dbt would re-parse on every switch of engine)."""
     digest = hashlib.sha256(str(project_dir.resolve()).encode()).hexdigest()[:12]
-    return project_dir / "target" / f"runs-{digest}"
+    engine_suffix = "" if engine == "duckdb" else f"-{engine}"
+    return project_dir / "target" / f"runs-{digest}{engine_suffix}"
 
 
 def stream_dbt(
@@ -76,7 +87,7 @@ def stream_dbt(
     """Run dbt with `args` for the run `settings` describe and stream its events. dagster-dbt
     gives each invocation its own target folder under DBT_TARGET_PATH, starting it from the
     partial_parse.msgpack found there: the parse state the last run left, kept here."""
-    state = parse_state_dir(Path(dbt.project_dir))
+    state = parse_state_dir(Path(dbt.project_dir), settings.engine)
     with _environment({**dbt_build_env(settings), "DBT_TARGET_PATH": str(state)}):
         invocation = dbt.cli(args, context=context)
     try:
@@ -112,6 +123,19 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def build_on_spark(
+    dbt: DbtCliResource, context: dg.AssetExecutionContext, settings: Settings
+) -> Iterator:
+    """The dbt step on Spark (dagster_project/spark.py): the raw tables out as Parquet, dbt on
+    Spark, the tables it built back into the build file, where the checks read them."""
+    tables = built_tables(dbt_project().manifest_path)
+    raw = write_raw_parquet(settings.build_path, settings.spark_dir)
+    context.log.info(f"{len(raw)} raw tables written as Parquet under {settings.spark_dir}/raw")
+    yield from stream_dbt(dbt, context, settings, dbt_build_args(settings))
+    copied = read_back_tables(settings.build_path, settings.spark_dir, tables)
+    context.log.info(f"{copied} tables Spark built copied into {settings.build_path}")
+
+
 class PartnerDbtTranslator(DagsterDbtTranslator):
     """Models group by their layer folder. Sources map to the raw tables the ingest assets write
     through `meta.dagster.asset_key` in the generated source YAML (ingest/dbt_sources.py)."""
@@ -136,7 +160,10 @@ def _partner_dbt_assets() -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
     ):
         settings = partner.settings()
-        yield from stream_dbt(dbt, context, settings, dbt_build_args(settings))
+        if settings.engine == "spark":
+            yield from build_on_spark(dbt, context, settings)
+        else:
+            yield from stream_dbt(dbt, context, settings, dbt_build_args(settings))
 
     return partner_dbt_assets
 

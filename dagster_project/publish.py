@@ -18,11 +18,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from dagster_project.dbt import partner_dbt_assets
+from dagster_project.dbt import dbt_project, partner_dbt_assets
 from dagster_project.failures import copy_failures
 from dagster_project.resources import PartnerSettings
 from dagster_project.retry import retry_once_if_transient
 from dagster_project.run_lock import RunRefused, WarehouseHeldOpen, wait_seconds, warehouse_lock
+from dagster_project.spark import built_tables, publish_marts
 
 # Publishing writes only these tables; the ingest assets own `raw` and the rest of `audit`.
 BUILD_INFO_DDL = """
@@ -323,6 +324,11 @@ def published_warehouse(
         publish(settings.build_path, settings.warehouse)
     if copied:
         context.log.info(f"{copied} failed run(s) recorded in audit.run_log")
+    if settings.engine == "spark":
+        marts = publish_marts(settings.spark_dir, built_tables(dbt_project().manifest_path))
+        context.log.info(
+            f"published {len(marts)} marts as Parquet under {settings.spark_dir}/marts"
+        )
     context.log.info(
         f"published {settings.warehouse} as of {settings.as_of}; the version it replaced is "
         f"{previous_path(settings.warehouse)} (`partner restore-previous` puts it back)"

@@ -49,6 +49,29 @@ def test_dbt_builds_into_the_build_file_as_of_the_run_date_without_unit_tests(
     }
 
 
+def test_on_spark_dbt_builds_the_spark_target_with_the_same_as_of_date():
+    settings = Settings(
+        landing_dir=Path("/landing"),
+        warehouse=Path("/srv/wh.duckdb"),
+        as_of=dt.date(2026, 6, 30),
+        engine="spark",
+        spark_dir=Path("/lake/partner"),
+    )
+    assert dbt_build_args(settings) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--target",
+        "spark",
+    ]
+    # the as-of date reaches dbt/macros/as_of.sql as on DuckDB; the folder reaches profiles.yml
+    assert dbt_build_env(settings) == {
+        "PARTNER_BUILD_FILE": "/srv/.wh.duckdb.building",
+        "PARTNER_AS_OF": "2026-06-30",
+        "PARTNER_SPARK_DIR": "/lake/partner",
+    }
+
+
 def test_a_run_with_another_date_and_build_file_parses_nothing_again(tmp_path):
     """The parse state of one run serves the next (another as-of date, another build file):
     dbt reads no project file again."""

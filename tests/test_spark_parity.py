@@ -1,23 +1,23 @@
-"""The same marts on Apache Spark: the dbt project built by the `spark` target (local PySpark,
-dbt-spark `session`) from the raw rows of the hand-made fixture, compared row by row with the
-DuckDB marts the nightly job published (money to the cent, ratios to 1e-9).
+"""The same marts on Apache Spark: the nightly job run with PARTNER_ENGINE=spark (dbt-spark
+`session`, a local PySpark) on the hand-made fixture, its published Parquet marts compared row by
+row with the DuckDB marts of the same fixture (money to the cent, ratios to 1e-9).
 
 Needs the optional dependency group: `uv sync --group spark` (and Java 17). Slow (minutes)."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import importlib.util
 import math
-import os
-import subprocess
 
 import duckdb
 import pytest
 from marts import MARTS
 from test_marts_handmade import AS_OF, LANDING
 
-from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
-from dagster_project.spark import write_raw_parquet
+from dagster_project.jobs import run_nightly
+from dagster_project.settings import Settings
 
 pytestmark = [
     pytest.mark.slow,
@@ -40,48 +40,28 @@ def row_order(row: tuple) -> str:
     return repr(tuple(round(v, 6) if isinstance(v, float) else v for v in row))
 
 
-def test_spark_builds_the_same_marts(build_warehouse, tmp_path):
-    warehouse = build_warehouse(LANDING, AS_OF)
-    spark_dir = tmp_path / "spark"
-    assert write_raw_parquet(warehouse, spark_dir)
-    result = subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "build",
-            "--target",
-            "spark",
-            "--profiles-dir",
-            ".",
-            "--vars",
-            f'{{"as_of": "{AS_OF}"}}',
-            "--target-path",
-            str(tmp_path / "target"),
-            "--resource-type",
-            "seed",
-            "--resource-type",
-            "model",
-            "--select",
-            "+marts",
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "PARTNER_SPARK_DIR": str(spark_dir), "DO_NOT_TRACK": "1"},
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
+def rows(con, columns: str, relation: str) -> list[tuple]:
+    return sorted(con.execute(f"select {columns} from {relation}").fetchall(), key=row_order)
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+
+def test_the_nightly_job_on_spark_publishes_the_same_marts(build_warehouse, tmp_path):
+    on_duckdb = build_warehouse(LANDING, AS_OF)
+    spark_dir = tmp_path / "spark"
+    settings = Settings(LANDING, tmp_path / "warehouse.duckdb", dt.date.fromisoformat(AS_OF))
+    assert run_nightly(dataclasses.replace(settings, engine="spark", spark_dir=spark_dir))
+
+    with duckdb.connect(str(on_duckdb), read_only=True) as con:
+        con.execute(f"attach '{settings.warehouse}' as on_spark (read_only)")
         for mart in MARTS:
             empty = con.execute(f"select * from marts.{mart} limit 0")
             columns = ", ".join(name for name, *_ in empty.description)
-            on_spark = spark_dir / "tables" / "marts.db" / mart / "*.parquet"
-            duck = sorted(
-                con.execute(f"select {columns} from marts.{mart}").fetchall(), key=row_order
-            )
-            spark = sorted(
-                con.execute(f"select {columns} from read_parquet('{on_spark}')").fetchall(),
-                key=row_order,
-            )
-            assert len(spark) == len(duck), mart
-            for duck_row, spark_row in zip(duck, spark, strict=True):
+            duck = rows(con, columns, f"marts.{mart}")
+            # the Parquet files Spark wrote, as published ...
+            parquet = rows(con, columns, f"read_parquet('{spark_dir / 'marts' / mart}/*.parquet')")
+            assert len(parquet) == len(duck), mart
+            for duck_row, spark_row in zip(duck, parquet, strict=True):
                 assert all(map(same, duck_row, spark_row)), (mart, duck_row, spark_row)
+            # ... and as the served warehouse holds them, in the contract's types
+            served = con.execute(f"select * from on_spark.marts.{mart} limit 0").description
+            assert [(d[0], d[1]) for d in served] == [(d[0], d[1]) for d in empty.description]
+            assert rows(con, columns, f"on_spark.marts.{mart}") == parquet, mart
