@@ -189,7 +189,7 @@ def test_a_failed_night_is_posted_recorded_and_kept_by_the_next_scheduled_publis
         "surveys": True,  # 35 days, expected every 40
         "affiliate": False,  # 35 days, expected every 2
         "marketplace": False,
-        "mdf": False,  # no export at all
+        "mdf": True,  # no export at all: a source not in use is not checked
     }
 
     # partner status: the served day, the last run, the freshness, the failure
@@ -203,7 +203,7 @@ def test_a_failed_night_is_posted_recorded_and_kept_by_the_next_scheduled_publis
     assert "last run: published at" in out
     assert "crm: last export 2026-07-05, 1 days before 2026-07-06" in out
     assert "affiliate: last export 2026-06-01, 35 days before 2026-07-06" in out
-    assert "mdf: no export on or before 2026-07-06" in out
+    assert "mdf: no export on or before 2026-07-06: not in use, not checked" in out
     assert "last failed runs (1 recorded):" in out
     assert f"as of 2026-07-05 in warehouse_build: the landing folder {tmp_path / 'gone'}" in out
     assert failure_log_path(warehouse).exists()  # kept: copying twice adds nothing
