@@ -14,8 +14,12 @@ setup:  ## install the locked dependencies and prepare the dbt manifest
 run: setup  ## run the nightly job on data/landing and print the headline KPIs
 	$(UV) run partner run
 
+# Most tests are real nightly runs, single-threaded Python waiting on dbt: two workers (one per
+# core on CI), each taking whole test modules so a module's warehouse is built once.
+PYTEST_WORKERS ?= 2
+
 test: setup lint  ## lint, then every test
-	$(UV) run pytest
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint:  ## ruff on Python, SQLFluff (dbt templater) on the dbt models
 	$(UV) run ruff check .

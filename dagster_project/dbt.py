@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from dagster_project.resources import PartnerSettings
@@ -79,6 +80,34 @@ def parse_state_dir(project_dir: Path, engine: str = "duckdb") -> Path:
     digest = hashlib.sha256(str(project_dir.resolve()).encode()).hexdigest()[:12]
     engine_suffix = "" if engine == "duckdb" else f"-{engine}"
     return project_dir / "target" / f"runs-{digest}{engine_suffix}"
+
+
+def drop_dbt_relations(build: Path, manifest_path: Path) -> int:
+    """Drop the tables and views the dbt project builds (its models and seeds) from the build
+    file, copied from last night's warehouse; returns how many. dbt rebuilds every one of them
+    anyway, and replacing a table that exists (dbt-duckdb creates it beside the old one, renames
+    both and drops the old) cost twice creating it in a file without it: at scale 20, 48 s
+    against 28 s for the same `dbt run`."""
+    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+    owned = {
+        (node["schema"], node.get("alias") or node["name"])
+        for node in nodes
+        if node["resource_type"] in ("model", "seed")
+    }
+    con = duckdb.connect(str(build))
+    try:
+        found = con.execute(
+            "select schema_name, view_name, 'view' from duckdb_views() "
+            "where database_name = current_database() and not internal "
+            "union all select schema_name, table_name, 'table' from duckdb_tables() "
+            "where database_name = current_database()"
+        ).fetchall()
+        dropped = [(schema, name, kind) for schema, name, kind in found if (schema, name) in owned]
+        for schema, name, kind in sorted(dropped, key=lambda x: x[2] != "view"):  # views first
+            con.execute(f'drop {kind} if exists "{schema}"."{name}" cascade')
+    finally:
+        con.close()
+    return len(dropped)
 
 
 def stream_dbt(
@@ -162,8 +191,10 @@ def _partner_dbt_assets() -> dg.AssetsDefinition:
         settings = partner.settings()
         if settings.engine == "spark":
             yield from build_on_spark(dbt, context, settings)
-        else:
-            yield from stream_dbt(dbt, context, settings, dbt_build_args(settings))
+            return
+        dropped = drop_dbt_relations(settings.build_path, project.manifest_path)
+        context.log.info(f"dropped {dropped} relations of last night's build: dbt rebuilds them")
+        yield from stream_dbt(dbt, context, settings, dbt_build_args(settings))
 
     return partner_dbt_assets
 

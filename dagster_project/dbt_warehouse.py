@@ -8,12 +8,15 @@ the environment, never rendered as Jinja: PARTNER_BUILD_FILE (Dagster sets it to
 building), else PARTNER_WAREHOUSE, else ../data/warehouse.duckdb (relative paths are taken from
 the folder dbt runs in, dbt/ by default).
 
-dbt imports this module in its own process: it imports nothing of the project.
+It also bounds DuckDB's memory and threads (duckdb_limits.py). dbt imports this module in its own
+process: it imports nothing of the project but duckdb_limits, which imports nothing.
 """
 
 import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
+
+from dagster_project.duckdb_limits import duckdb_limits
 
 CATALOG = "warehouse"  # the `database` of dbt/profiles.yml
 
@@ -26,6 +29,8 @@ def build_file() -> str:
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:
+        for name, value in duckdb_limits(build_file()).items():
+            conn.execute(f"set {name} = $value", {"value": value})
         path = build_file().replace("'", "''")
         # runs before the profile's placeholder `attach ... if not exists`, which then does nothing
         conn.execute(f"attach '{path}' as {CATALOG}")

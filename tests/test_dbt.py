@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dagster_project.dbt import (
@@ -15,6 +16,7 @@ from dagster_project.dbt import (
     dbt_build_args,
     dbt_build_env,
     dbt_project,
+    drop_dbt_relations,
     parse_state_dir,
 )
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
@@ -111,3 +113,25 @@ def test_importing_the_module_reads_no_manifest():
         "assert d.dbt_project.cache_info().currsize == 0, 'built at import'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_build_file_loses_what_dbt_rebuilds_and_keeps_what_ingest_wrote(tmp_path):
+    build = tmp_path / "build.duckdb"
+    con = duckdb.connect(str(build))
+    for schema in ("raw", "audit", "marts", "staging", "reference"):
+        con.execute(f"create schema {schema}")
+    con.execute("create table raw.crm__accounts (account_id varchar)")
+    con.execute("create table audit.load_log (load_seq bigint)")
+    con.execute("create table marts.dim_partners (partner_id varchar)")
+    con.execute("create table marts.not_a_model (x int)")
+    con.execute("create table reference.free_mail_domains (domain varchar)")
+    con.execute("create view staging.stg_crm__accounts as select * from raw.crm__accounts")
+    con.close()
+    assert drop_dbt_relations(build, dbt_project().manifest_path) == 3
+    con = duckdb.connect(str(build), read_only=True)
+    left = con.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() union all "
+        "select schema_name || '.' || view_name from duckdb_views() where not internal"
+    ).fetchall()
+    con.close()
+    assert sorted(left) == [("audit.load_log",), ("marts.not_a_model",), ("raw.crm__accounts",)]

@@ -189,7 +189,7 @@ def test_a_failed_night_is_posted_recorded_and_kept_by_the_next_scheduled_publis
         "surveys": True,  # 35 days, expected every 40
         "affiliate": False,  # 35 days, expected every 2
         "marketplace": False,
-        "mdf": False,  # no export at all
+        "mdf": True,  # no export at all: a source not in use is not checked
     }
 
     # partner status: the served day, the last run, the freshness, the failure
@@ -203,7 +203,7 @@ def test_a_failed_night_is_posted_recorded_and_kept_by_the_next_scheduled_publis
     assert "last run: published at" in out
     assert "crm: last export 2026-07-05, 1 days before 2026-07-06" in out
     assert "affiliate: last export 2026-06-01, 35 days before 2026-07-06" in out
-    assert "mdf: no export on or before 2026-07-06" in out
+    assert "mdf: no export on or before 2026-07-06: not in use, not checked" in out
     assert "last failed runs (1 recorded):" in out
     assert f"as of 2026-07-05 in warehouse_build: the landing folder {tmp_path / 'gone'}" in out
     assert failure_log_path(warehouse).exists()  # kept: copying twice adds nothing
@@ -218,6 +218,7 @@ def test_freshness_against_each_sources_cadence(tmp_path):
     assert (states["crm"].last_export, states["crm"].age_days) == (dt.date(2026, 3, 1), 3)
     assert not states["crm"].fresh  # 3 days > 2
     assert (states["mdf"].age_days, states["mdf"].fresh) == (31, True)  # 31 days <= 31
-    assert states["affiliate"].last_export is None and not states["affiliate"].fresh
+    # no export by then: not in use, not checked
+    assert states["affiliate"].last_export is None and states["affiliate"].fresh
     with pytest.raises(ValueError, match="PARTNER_SOURCE_CADENCE_DAYS"):
         cadence_days({"PARTNER_SOURCE_CADENCE_DAYS": "crm=often"})

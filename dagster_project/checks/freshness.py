@@ -1,7 +1,8 @@
 """Is each source's latest export recent enough? A warning check per source, and `partner status`.
 
 A source is stale when its newest export folder dated on or before the run's as-of date is older
-than the source's expected cadence (days). A stale source is a warning, never a failure: the run
+than the source's expected cadence (days); a source with no export by then is not in use and is
+not checked. A stale source is a warning, never a failure: the run
 still publishes what it has, and says which source is late.
 
 PARTNER_SOURCE_CADENCE_DAYS  expected days between exports, per source, e.g. "mdf=31,reference=31"
@@ -54,12 +55,14 @@ class SourceFreshness:
 
     @property
     def fresh(self) -> bool:
-        return self.age_days is not None and self.age_days <= self.cadence_days
+        # a source that never delivered is one the program does not use (no marketplace, say):
+        # warning about it every night would be noise
+        return self.age_days is None or self.age_days <= self.cadence_days
 
     def line(self) -> str:
         expected = f"expected every {self.cadence_days} days"
         if self.last_export is None:
-            return f"{self.source}: no export on or before {self.as_of} ({expected}): stale"
+            return f"{self.source}: no export on or before {self.as_of}: not in use, not checked"
         state = "fresh" if self.fresh else "stale"
         return (
             f"{self.source}: last export {self.last_export}, {self.age_days} days before "

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 import dagster as dg
 import duckdb
 
+from dagster_project.duckdb_limits import duckdb_limits
 from dagster_project.ingest.entities import ENTITIES, SOURCES, entities_of
 from dagster_project.ingest.loader import load_source, reject_unknown
 from dagster_project.resources import PartnerSettings
@@ -76,7 +77,8 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, partner: PartnerSettings):
         settings = partner.settings()
         with retry_once_if_transient(context):
-            con = duckdb.connect(str(settings.build_path))
+            build = str(settings.build_path)
+            con = duckdb.connect(build, config=duckdb_limits(build))
             try:
                 loads = load_source(con, settings.landing_dir, source, log=context.log.info)
                 if source == SOURCES[0]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,11 @@ class LandingFile:
     relative_path: str  # POSIX path relative to the landing dir: what logs and audit show
     date_folder: str | None = None  # the <export date> folder name as found; None if misplaced
     is_link: bool = False  # a symbolic link (to a file or a folder): rejected, never read
+    # size and modification time when discovered, if the file had not been modified for
+    # SETTLED_SECONDS by then (else None): the load log keeps them so that the next run can skip
+    # an unchanged file without reading it (loader.py)
+    size: int | None = None
+    mtime_ns: int | None = None
 
     @property
     def extension(self) -> str:
@@ -98,6 +104,7 @@ def _landing_file(landing_dir: Path, path: Path) -> LandingFile:
     parts = rel.parts
     date_folder = parts[1] if len(parts) == 3 else None
     is_folder = path.is_dir()  # a linked folder: its first folder is its source, as for a file
+    size, mtime_ns = _settled_stat(path)
     return LandingFile(
         source=parts[0] if len(parts) > 1 or is_folder else "",
         entity=path.stem.lower(),
@@ -106,7 +113,28 @@ def _landing_file(landing_dir: Path, path: Path) -> LandingFile:
         relative_path=rel.as_posix(),
         date_folder=date_folder,
         is_link=path.is_symlink(),
+        size=size,
+        mtime_ns=mtime_ns,
     )
+
+
+# A file modified less than this long before it is discovered may still be changing within the
+# file system's clock tick (same size, same mtime, other content): its stat is not trusted (as
+# git does with "racily clean" files), and the next run reads and hashes it again.
+SETTLED_SECONDS = 2
+
+
+def _settled_stat(path: Path) -> tuple[int | None, int | None]:
+    """(size, mtime in ns) of a regular file that has not changed for SETTLED_SECONDS."""
+    if path.is_symlink():
+        return None, None
+    try:
+        found = path.stat()
+    except OSError:
+        return None, None
+    if time.time_ns() - found.st_mtime_ns < SETTLED_SECONDS * 1_000_000_000:
+        return None, None
+    return found.st_size, found.st_mtime_ns
 
 
 def read_bytes(landing_file: LandingFile) -> bytes:

@@ -55,6 +55,34 @@ def already_seen(con, path: str, digest: str | None) -> bool:
     return first_row(con, sql, [path, digest, HELD]) is not None
 
 
+def unchanged_since_seen(con, files: list[LandingFile]) -> set[str]:
+    """The relative paths of `files` whose size and modification time equal those recorded with a
+    content hash for that path (not held): known without reading them. A file whose size or
+    mtime differ is read and its content hash decides, as before."""
+    sql = (
+        "SELECT DISTINCT file_path, file_size, file_mtime_ns FROM audit.load_log "
+        "WHERE file_size IS NOT NULL AND content_hash IS NOT NULL AND status <> ?"
+    )
+    recorded = set(con.execute(sql, [HELD]).fetchall())
+    return {
+        f.relative_path
+        for f in files
+        if f.size is not None and (f.relative_path, f.size, f.mtime_ns) in recorded
+    }
+
+
+def remember_stat(con, f: LandingFile, digest: str | None) -> None:
+    """Record the size and mtime of a file read again and found seen (a file touched without a
+    change, or logged before the load log kept them): the next run need not read it."""
+    if f.size is None or digest is None:
+        return
+    con.execute(
+        "UPDATE audit.load_log SET file_size = ?, file_mtime_ns = ? "
+        "WHERE file_path = ? AND content_hash = ? AND status <> ?",
+        [f.size, f.mtime_ns, f.relative_path, digest, HELD],
+    )
+
+
 def loaded_with_hash(con, digest: str | None) -> tuple[str, int] | None:
     if digest is None:
         return None
@@ -77,7 +105,8 @@ def insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, *
         "INSERT INTO audit.load_log (load_seq, source, entity, export_date, file_path, "
         "content_hash, status, reason, rows_read, rows_loaded, rows_quarantined, "
         "unknown_columns, loaded_at, export_format, ids_cleaned, rows_set_aside, "
-        "set_aside_rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "set_aside_rules, file_size, file_mtime_ns) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             seq,
             f.source,
@@ -96,6 +125,8 @@ def insert_log(con, seq: int, f: LandingFile, digest: str | None, status: str, *
             kw.get("ids_cleaned", 0),
             kw.get("rows_set_aside", 0),
             kw.get("set_aside_rules"),
+            f.size,
+            f.mtime_ns,
         ],
     )
 

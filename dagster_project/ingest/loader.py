@@ -34,6 +34,8 @@ from dagster_project.ingest.load_log import (
     record_duplicate,
     record_load,
     record_rejection,
+    remember_stat,
+    unchanged_since_seen,
 )
 from dagster_project.ingest.reader import read_file
 
@@ -74,7 +76,9 @@ CREATE TABLE IF NOT EXISTS audit.load_log (
     export_format VARCHAR,
     ids_cleaned BIGINT,
     rows_set_aside BIGINT,
-    set_aside_rules VARCHAR
+    set_aside_rules VARCHAR,
+    file_size BIGINT,
+    file_mtime_ns BIGINT
 )
 """
 
@@ -86,6 +90,10 @@ _LOAD_LOG_ADDED = [
     # rows_read = rows_loaded + rows_quarantined + rows_set_aside
     ("rows_set_aside", "BIGINT"),
     ("set_aside_rules", "VARCHAR"),
+    # the file's size and mtime when read, if settled (landing.py): an unchanged file is skipped
+    # without reading it on later runs
+    ("file_size", "BIGINT"),
+    ("file_mtime_ns", "BIGINT"),
 ]
 
 _QUARANTINE = """
@@ -212,28 +220,37 @@ def load_all(con: duckdb.DuckDBPyConnection, landing_dir: Path, log: Log = print
 
 def _process(con, files: list[LandingFile], log: Log, handle, hold: Hold | None = None):
     loads = []
-    unchanged = 0
-    read = {f.relative_path: _read_bytes(f) for f in files}
+    # files whose size and mtime match their load log row are not read at all; the others are
+    # read and hashed, and so is every file of a folder holding one of them (a multi-file export
+    # is planned from all its files)
+    known = unchanged_since_seen(con, files)
+    read = {f.relative_path: _read_bytes(f) for f in files if f.relative_path not in known}
+    fresh = {
+        (f.source, f.date_folder)
+        for f in files
+        if f.relative_path in read
+        and not already_seen(con, f.relative_path, _digest(read[f.relative_path][0]))
+    }
+    for f in files:
+        if (f.source, f.date_folder) in fresh and f.relative_path not in read:
+            read[f.relative_path] = _read_bytes(f)
+    unchanged = len(files) - len(read)
     if hold is None:
         plan = ExportPlan()
     else:
         # only folders with a file not loaded before are grouped (and their files parsed)
-        fresh = {
-            (f.source, f.date_folder)
-            for f in files
-            if not already_seen(con, f.relative_path, _digest(read[f.relative_path][0]))
-        }
         in_fresh = [f for f in files if (f.source, f.date_folder) in fresh]
         plan = plan_exports(in_fresh, {r: d for r, (d, _) in read.items() if d is not None})
     for f in files:
         rel = f.relative_path
-        if rel in plan.part_of:
-            continue  # read with its export's main file
+        if rel in plan.part_of or rel not in read:
+            continue  # read with its export's main file, or known unchanged
         data, read_error = read[rel]
         digest = _digest(data)
         parts = plan.mains.get(rel)
         if already_seen(con, rel, digest):
             unchanged += 1
+            remember_stat(con, f, digest)
             if parts is not None:  # partner files that came after their main file was loaded
                 for part in _unseen(con, parts[1].values(), read):
                     reason = (

@@ -25,18 +25,18 @@ SAMPLES = Path(__file__).parent.parent / "fixtures" / "exports"
 DAY = "2024-05-16"
 
 
-def drop(landing: Path, sample: str, source: str, name: str | None = None) -> str:
-    """Copy a sample export into <landing>/<source>/<DAY>/ under its own (or a given) name."""
-    target = landing / source / DAY / (name or Path(sample).name)
+def drop(landing: Path, sample: str, source: str, name: str | None = None, day: str = DAY) -> str:
+    """Copy a sample export into <landing>/<source>/<day>/ under its own (or a given) name."""
+    target = landing / source / day / (name or Path(sample).name)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SAMPLES / sample, target)
     return target.relative_to(landing).as_posix()
 
 
-def put(landing: Path, rel: str, data: bytes) -> str:
+def put(landing: Path, rel: str, data: bytes | str) -> str:
     path = landing / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
     return rel
 
 
@@ -153,13 +153,14 @@ def test_salesforce_account_all_caps_crlf_quoted_comma_utf8(tmp_path):
         "created_at": t(2022, 6, 30, 17, 45),
         "updated_at": t(2024, 5, 10, 16, 10, 10),
         "is_deleted": False,
+        "account_type": "Customer",  # TYPE; no IsPartner column in this export
+        "is_partner": None,
         "_line_number": 5,
     }
     assert rows["0015g00000MLEVxAAP"]["account_name"] == "Müller Everlight GmbH"
     # SYSTEMMODSTAMP (08:00:01) wins over LASTMODIFIEDDATE (08:00:00)
     assert rows["0015g00000CBLDxAAP"]["updated_at"] == t(2024, 5, 2, 8, 0, 1)
-    assert result.unknown_columns == [
-        "TYPE",
+    assert result.unknown_columns == [  # TYPE is read: account_type
         "BILLINGCOUNTRY",
         "INDUSTRY",
         "EXTERNAL_CUSTOMER_ID__C",
@@ -408,6 +409,8 @@ def test_hubspot_companies_export_and_fivetran_company(tmp_path):
         "created_at": t(2023, 11, 2, 14, 4),
         "updated_at": t(2024, 3, 28, 18, 22),  # 14:22 EDT
         "is_deleted": None,
+        "account_type": "Customer",
+        "is_partner": None,
         "_line_number": 2,
     }
     result = read(tmp_path, synced)

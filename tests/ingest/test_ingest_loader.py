@@ -6,6 +6,8 @@ Expected values are worked out by hand from the files each test writes.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -250,6 +252,34 @@ def test_same_file_twice_changes_nothing(landing, con, tmp_path):
         assert rows(again, "SELECT count(*) FROM audit.quarantine") == [(1,)]
     finally:
         again.close()
+
+
+def test_unchanged_size_and_mtime_skip_the_file_without_reading_it(landing, con):
+    path = landing / "crm/2025-06-01/partners.csv"
+    put(landing, "crm/2025-06-01/partners.csv", PARTNERS_V1)
+    # a file written just now may still change within the clock tick: its stat is not kept
+    load_source(con, landing, "crm", log=lambda _: None)
+    assert rows(con, "SELECT file_size, file_mtime_ns FROM audit.load_log") == [(None, None)]
+    # an hour old (settled): read, found seen, its size and mtime kept from now on
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(path, ns=(hour_ago, hour_ago))
+    assert load_source(con, landing, "crm", log=lambda _: None) == []
+    assert rows(con, "SELECT file_size, file_mtime_ns FROM audit.load_log") == [
+        (len(PARTNERS_V1), hour_ago)
+    ]
+    # other bytes, same size and mtime: not read (its content would have been a new load)
+    path.write_bytes(PARTNERS_V1.replace(b"Acme", b"Acne"))
+    os.utime(path, ns=(hour_ago, hour_ago))
+    lines: list[str] = []
+    assert load_source(con, landing, "crm", log=lines.append) == []
+    assert lines == ["1 file already in audit.load_log with the same content: not reloaded"]
+    # another mtime: read, and the content hash decides (new content: a new load)
+    os.utime(path, ns=(hour_ago + 10**9, hour_ago + 10**9))
+    loads = load_source(con, landing, "crm", log=lambda _: None)
+    assert [(x.status, x.rows_loaded, x.load_seq) for x in loads] == [("loaded", 2, 2)]
+    assert rows(
+        con, "SELECT partner_name FROM raw.crm__partners WHERE _load_seq = 2 ORDER BY partner_id"
+    ) == [("Acne",), ("Gamma,\r\nGmbH",)]
 
 
 def test_identical_content_at_a_new_date_is_skipped_as_duplicate(landing, con):

@@ -9,36 +9,19 @@ tests/fixtures/exports); UTC conversions of epoch milliseconds are noted beside 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import asdict
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
+from test_export_formats import DAY, drop, put
 
 from dagster_project.ingest import export_formats
 from dagster_project.ingest.load_log import describe
 from dagster_project.ingest.loader import load_source
 from dagster_project.run_report import problem_lines, summary
 
-SAMPLES = Path(__file__).parent.parent / "fixtures" / "exports"
-DAY = "2024-05-16"
 TODAY = dt.datetime.now(dt.UTC).date()
-
-
-def drop(landing: Path, sample: str, source: str, day: str = DAY) -> str:
-    target = landing / source / day / Path(sample).name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SAMPLES / sample, target)
-    return target.relative_to(landing).as_posix()
-
-
-def put(landing: Path, rel: str, text: str) -> str:
-    path = landing / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return rel
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ lines as (
     select * from {{ ref('int_revenue_lines') }}
 ),
 
+-- `union`, not `union all`: two equal periods of a pair (a touch period and a sourcing period
+-- alike) tie in the order below, and the two windows may order tied rows differently (a parallel
+-- sort): the second copy could then number a stretch of its own, starting on the same day
 periods as (
     select
         line_id,
@@ -22,7 +25,7 @@ periods as (
         counts_from as valid_from,
         counts_to as valid_to
     from touch_periods
-    union all
+    union
     select
         line_id,
         sourcing_partner_id as partner_id,
