@@ -38,6 +38,9 @@ PAGES = {
 README_SCREENSHOTS = ("program", "partners")
 
 
+DRAWN = "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg"
+
+
 def _name(path: str) -> str:
     return path or "program"
 
@@ -90,15 +93,16 @@ def test_every_page_draws_in_a_real_browser(served, tmp_path):
             for path, content in PAGES.items():
                 page.goto(f"{served}/{path}", wait_until="networkidle", timeout=120_000)
                 page.wait_for_selector(content, timeout=120_000)
-                page.wait_for_timeout(1500)  # let Vega finish drawing
+                if "VegaLite" in content:
+                    # Vega has drawn once a chart holds its canvas (or svg)
+                    page.wait_for_selector(DRAWN, timeout=120_000)
+                    if os.environ.get("UPDATE_SCREENSHOTS"):
+                        page.wait_for_timeout(1500)  # every chart of the page, for the README
                 assert page.locator("[data-testid=stException]").count() == 0, path
                 assert page.get_by_text("Page not found").count() == 0, path
                 assert page.get_by_text(f"as of {SAMPLE_AS_OF}").count() >= 1, path
                 if "VegaLite" in content:
-                    drawn = page.locator(
-                        "[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg"
-                    )
-                    assert drawn.count() > 0, f"{path}: no chart canvas"
+                    assert page.locator(DRAWN).count() > 0, f"{path}: no chart canvas"
                 screenshot = tmp_path / f"dashboard_{_name(path)}.png"
                 page.screenshot(path=str(screenshot), full_page=_name(path) in README_SCREENSHOTS)
                 if os.environ.get("UPDATE_SCREENSHOTS") and _name(path) in README_SCREENSHOTS:
