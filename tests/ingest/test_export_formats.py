@@ -790,7 +790,7 @@ def test_azure_marketplace_earnings_refund_negative_and_the_csp_reseller(tmp_pat
         "azure_marketplace_earnings",
         "marketplace/transactions",
     )
-    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 4, 0)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 4, 0)
     got = [
         (r["transaction_id"], r["marketplace"], r["transaction_at"], r["gross_amount"],
          r["currency"], r["marketplace_fee"], r["reseller_partner_id"], r["customer_account_id"])
@@ -798,17 +798,41 @@ def test_azure_marketplace_earnings_refund_negative_and_the_csp_reseller(tmp_pat
     ]  # fmt: skip
     northwind = "6b0f4c1e-2a77-4d3b-9c11-0a1b2c3d4e5f"
     assert got == [
-        ("3f1c9a20-0001", "azure", t(2024, 3, 5), Decimal("5000.00"), "USD", None, None,
-         northwind),
+        # gross = transactionAmount, fee = storeFee (3%: 5000.00 - earningAmount 4850.00)
+        ("3f1c9a20-0001", "azure", t(2024, 3, 5), Decimal("5000.00"), "USD", Decimal("150.00"),
+         None, northwind),
         # sold through the CSP reseller Kestrel (Partner id 4871234), in euros
-        ("3f1c9a20-0002", "azure", t(2024, 3, 18), Decimal("12000.00"), "EUR", None, "4871234",
-         "9e8d7c6b-5a49-4382-b1c0-ffeeddccbbaa"),
-        # a refund of part of the first sale: its own earning, negative
-        ("3f1c9a20-0003", "azure", t(2024, 4, 2), Decimal("-1000.00"), "USD", None, None,
-         northwind),
-        ("3f1c9a20-0004", "azure", t(2024, 4, 11), Decimal("3000.00"), "USD", None, None,
-         "1a2b3c4d-0000-4000-8000-00000000d0d0"),
+        ("3f1c9a20-0002", "azure", t(2024, 3, 18), Decimal("12000.00"), "EUR", Decimal("360.00"),
+         "4871234", "9e8d7c6b-5a49-4382-b1c0-ffeeddccbbaa"),
+        # a refund of part of the first sale: its own earning, negative, and so is its fee
+        ("3f1c9a20-0003", "azure", t(2024, 4, 2), Decimal("-1000.00"), "USD", Decimal("-30.00"),
+         None, northwind),
+        ("3f1c9a20-0004", "azure", t(2024, 4, 11), Decimal("3000.00"), "USD", Decimal("90.00"),
+         None, "1a2b3c4d-0000-4000-8000-00000000d0d0"),
     ]  # fmt: skip
+    # line 6: a co-op earning (Microsoft paying us as a partner), no marketplace sale
+    assert set_aside(result) == [
+        (6, "a Microsoft incentive earning (rebate, co-op or fee), not a marketplace sale")
+    ]
+
+
+def test_azure_transaction_history_download_names_the_customer_tenant_id(tmp_path):
+    # Payouts > Transaction history > Download: the same columns, the customer's tenant in
+    # customerTenantId (learn.microsoft.com/partner-center/transaction-history), no storeFee
+    sample = SAMPLES / "azure_marketplace/earnings_marketplace.csv"
+    header, first_sale, *_ = sample.read_text(encoding="utf-8").splitlines()
+    header = header.replace("customerId", "customerTenantId").replace(",storeFee", "")
+    first_sale = first_sale.replace(",150.00,", ",", 1)  # its storeFee left out too
+    text = f"{header}\n{first_sale}\n"
+    rel = put(tmp_path, f"marketplace/{DAY}/TransactionHistory.csv", text.encode())
+    result = read(tmp_path, rel)
+    assert result.export_format == "azure_marketplace_earnings"
+    (row,) = result.frame.iter_rows(named=True)
+    assert (row["gross_amount"], row["marketplace_fee"], row["customer_account_id"]) == (
+        Decimal("5000.00"),
+        None,
+        "6b0f4c1e-2a77-4d3b-9c11-0a1b2c3d4e5f",
+    )
 
 
 def test_gcp_detailed_disbursements_fee_refund_and_withheld_payouts(tmp_path):
