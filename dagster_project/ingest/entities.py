@@ -183,6 +183,9 @@ ENTITIES: tuple[Entity, ...] = (
             _c("updated_at", TIMESTAMP),
             _c("is_deleted", BOOLEAN),
             _c("partner_name"),  # instead of partner_id: a report names the partner account
+            # the partner's role on the relationship (Salesforce Role: VAR/Reseller...): the
+            # type of a partner account whose account type leaves it open (int_partners)
+            _c("partner_role"),
         ),
     ),
     Entity(

@@ -234,14 +234,15 @@ def test_salesforce_opportunity_partner_is_one_co_sell_touch_per_row(tmp_path):
     )
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 5, 0)
     northwind = [
-        (r["touch_id"], r["partner_id"], r["touch_kind"], r["touched_at"])
+        (r["touch_id"], r["partner_id"], r["touch_kind"], r["touched_at"], r["partner_role"])
         for r in result.frame.iter_rows(named=True)
         if r["opportunity_id"] == "0065g00000OPNWxAAP"
     ]
-    assert northwind == [  # primary and secondary partner on one opportunity
-        ("00J5g00000OPP01EAH", "0015g00000STWSxAAP", "co_sell", t(2024, 2, 2, 10)),
-        ("00J5g00000OPP02EAH", "0015g00000ORBTxAAP", "co_sell", t(2024, 2, 3, 10)),
-    ]
+    assert northwind == [  # primary and secondary partner on one opportunity, with their Role
+        ("00J5g00000OPP01EAH", "0015g00000STWSxAAP", "co_sell", t(2024, 2, 2, 10),
+         "System Integrator"),
+        ("00J5g00000OPP02EAH", "0015g00000ORBTxAAP", "co_sell", t(2024, 2, 3, 10), "Consultant"),
+    ]  # fmt: skip
 
 
 def test_salesforce_partner_skips_the_account_to_account_row(tmp_path):

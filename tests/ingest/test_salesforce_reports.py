@@ -181,6 +181,12 @@ def test_a_partners_report_names_partners_by_account_name(tmp_path):
             dt.datetime(2024, 3, 20),
         ),
     ]
+    # Partner Role: the partner's type when its account type leaves it open (int_partners)
+    assert result.frame.sort("_line_number")["partner_role"].to_list() == [
+        "System Integrator",
+        "Consultant",
+        "VAR/Reseller",
+    ]
 
 
 def test_a_touch_needs_a_partner_id_or_a_partner_name(tmp_path):

@@ -13,6 +13,8 @@ renamed as (
         {{ partner_id_of('partner_id') }} as partner_id,
         -- a report names the partner instead (resolved in int_partner_touches_resolved)
         partner_name,
+        -- the partner's role on the relationship: types a partner account (int_partners)
+        partner_role,
         lower(touch_kind) as touch_kind,
         touched_at,
         cast(touched_at as date) as touched_date
