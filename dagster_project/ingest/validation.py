@@ -27,7 +27,7 @@ from dagster_project.ingest.entities import (
     Entity,
 )
 from dagster_project.ingest.kinds import FIRST_YEAR, LAST_YEAR, visible
-from dagster_project.ingest.mapping import MAP_ERROR, SKIP_REASON
+from dagster_project.ingest.mapping_rules import MAP_ERROR, SKIP_REASON
 from dagster_project.ingest.parsing import LINE_NUMBER, PARSE_ERROR, Table
 
 QUARANTINE_SCHEMA = {"line_number": pl.Int64, "reason": pl.String, "raw_record": pl.String}
