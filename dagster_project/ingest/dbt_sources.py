@@ -68,6 +68,9 @@ def render_models(source: str) -> str:
             lines.append(f"            columns: [{key}]")
         lines.append("    columns:")
         for name in ent.key:
+            if not ent.column(name).required:
+                # an optional key part (the crosswalk's tool): empty means "every tool"
+                continue
             tests = "[unique, not_null]" if len(ent.key) == 1 else "[not_null]"
             lines.append(f"      - name: {name}")
             lines.append(f"        data_tests: {tests}")

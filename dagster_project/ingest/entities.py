@@ -100,6 +100,9 @@ LINEAGE_COLUMNS = (
     ("_source_file", "VARCHAR"),  # path relative to the landing folder
     ("_line_number", "BIGINT"),  # physical line in the file where the record starts (header = 1)
     ("_load_seq", "BIGINT"),  # audit.load_log.load_seq of the load that brought it in (monotonic)
+    # the tool its export format declares (null for a canonical file): which of the partner
+    # crosswalk's rows apply to the partner ids on the row (macro partner_id_of)
+    ("_tool", "VARCHAR"),
 )
 
 
@@ -316,7 +319,9 @@ ENTITIES: tuple[Entity, ...] = (
         "partner_crosswalk",
         ("tool", "tool_partner_id"),
         (
-            _req("tool"),
+            # the tool whose id this is (a format's `tool`); empty or "*": every tool. Optional,
+            # so a crosswalk of just tool_partner_id,partner_id maps ids from any tool
+            _c("tool"),
             _req("tool_partner_id", IDENTIFIER),
             _req("partner_id", IDENTIFIER),
         ),

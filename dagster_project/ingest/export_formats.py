@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ EXTRA_FORMATS_ENV = "PARTNER_EXTRA_FORMATS_DIR"
 _FORMAT_KEYS = {
     "name",
     "description",
+    "tool",
     "entity",
     "recognise",
     "columns",
@@ -118,6 +120,8 @@ class ExportFormat:
     joins: tuple[Join, ...] = ()
     ends_at_blank_line: bool = False  # the rows from the first blank line on are a footer
     distinct_pairs: DistinctPairs | None = None
+    # the tool that exports it (salesforce, partnerstack...): the partner crosswalk's `tool`
+    tool: str | None = None
 
     @property
     def is_multi_file(self) -> bool:
@@ -236,6 +240,9 @@ def _load(path: Path) -> ExportFormat:
     skips = [_skip_rule(s, fail) for s in spec.get("skip_rows") or []]
     files, joins = parts(spec, fail)
     pairs = _distinct_pairs(spec["distinct_pairs"], fail) if "distinct_pairs" in spec else None
+    tool = spec.get("tool")
+    if tool is not None and not re.fullmatch(r"[a-z][a-z0-9_]*", str(tool)):
+        raise fail(f"tool '{tool}' must be a lower-case word (letters, digits, _)")
     return ExportFormat(
         name=str(spec["name"]),
         entity=ent,
@@ -247,6 +254,7 @@ def _load(path: Path) -> ExportFormat:
         joins=joins,
         ends_at_blank_line=ends_at_blank_line,
         distinct_pairs=pairs,
+        tool=tool,
     )
 
 

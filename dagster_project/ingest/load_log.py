@@ -175,8 +175,8 @@ def record_load(con, result: ReadResult, digest: str, joined=()) -> FileLoad:
         try:
             con.execute(
                 f"INSERT INTO raw.{quoted(ent.raw_table)} ({select}, {lineage}) "
-                f"SELECT {select}, CAST(? AS DATE), ?, _line_number, ? FROM {_FRAME}",
-                [f.export_date, f.relative_path, seq],
+                f"SELECT {select}, CAST(? AS DATE), ?, _line_number, ?, ? FROM {_FRAME}",
+                [f.export_date, f.relative_path, seq, result.tool],
             )
         finally:
             con.unregister(_FRAME)

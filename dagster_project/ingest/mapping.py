@@ -48,6 +48,7 @@ class Mapped:
     columns: dict[str, str]  # canonical column -> body column
     unknown: list[str]  # header names no canonical column comes from (as written)
     export_format: str | None  # the export format's name; None for a canonical file
+    tool: str | None = None  # the tool its format declares (the partner crosswalk's `tool`)
 
 
 def map_file(f: LandingFile, table: Table, export: Export | None = None) -> Mapped:
@@ -105,7 +106,7 @@ def _mapped(f: LandingFile, fmt: ExportFormat, table: Table, others: dict[str, T
         if normalise_name(name) not in used
     ]
     mapped = Table(table.header, body, table.raw_records, table.skip_blank_rows)
-    return Mapped(ent, mapped, columns, unknown, fmt.name)
+    return Mapped(ent, mapped, columns, unknown, fmt.name, fmt.tool)
 
 
 def _without_footer(table: Table) -> Table:

@@ -37,6 +37,7 @@ class ReadResult:
     rows_read: int
     unknown_columns: list[str] = field(default_factory=list)
     export_format: str | None = None  # the known export format that mapped it; None if canonical
+    tool: str | None = None  # the tool that format declares; None if canonical or undeclared
     ids_cleaned: int = 0  # id values loaded without the invisible characters they had
     # rows the format's skip_rows rules leave out on purpose: line_number, reason
     set_aside: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SET_ASIDE_SCHEMA))
@@ -101,6 +102,7 @@ def read_file(
         rows_read=v.rows_read,
         unknown_columns=mapped.unknown,
         export_format=mapped.export_format,
+        tool=mapped.tool,
         ids_cleaned=v.ids_cleaned,
         set_aside=v.set_aside,
     )

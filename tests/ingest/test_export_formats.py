@@ -95,6 +95,11 @@ def test_every_mapping_loads_most_specific_first():
     names = [f.name for f in known]
     assert names.index("salesforce_partner") < names.index("salesforce_opportunity_partner")
     assert all(f.path.name == f"{f.name}.yml" for f in known)
+    # every bundled format names its tool: the partner crosswalk's `tool` for its ids
+    assert {f.tool for f in known} == {
+        "salesforce", "hubspot", "impact", "partnerstack",
+        "aws_marketplace", "azure_marketplace", "gcp_marketplace",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -119,6 +124,11 @@ def test_every_mapping_loads_most_specific_first():
             "name: x\nentity: crm/campaigns\nrecognise: [a]\ncolumns: {campaign_id: a, "
             "campaign_name: a, updated_at: {from: a, format: '%Y', time_zone: Mars/Olympus}}\n",
             "unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            "name: x\ntool: Sales Force\nentity: crm/campaigns\nrecognise: [a]\n"
+            "columns: {campaign_id: a, campaign_name: a, updated_at: a}\n",
+            "tool 'Sales Force' must be a lower-case word",
         ),
     ],
 )
@@ -676,14 +686,17 @@ def test_load_source_records_the_format_and_keeps_every_row(tmp_path):
             x.rows_read == x.rows_loaded + x.rows_quarantined + x.rows_set_aside for x in loads
         )
         assert con.execute(
-            "SELECT opportunity_id, amount, is_deleted, _source_file, _line_number "
+            "SELECT opportunity_id, amount, is_deleted, _source_file, _line_number, _tool "
             "FROM raw.crm__opportunities WHERE opportunity_id IN ('0065g00000OPDLxAAP', '15004') "
             "ORDER BY 1"
-        ).fetchall() == [
+        ).fetchall() == [  # _tool: the tool the format declares (the crosswalk's `tool`)
             ("0065g00000OPDLxAAP", Decimal("120000"), True,
-             f"crm/{DAY}/Opportunity_bulkapi2_queryAll.csv", 7),
-            ("15004", Decimal("36500.5"), None, f"crm/{DAY}/hubspot-crm-exports-all-deals.csv", 5),
+             f"crm/{DAY}/Opportunity_bulkapi2_queryAll.csv", 7, "salesforce"),
+            ("15004", Decimal("36500.5"), None, f"crm/{DAY}/hubspot-crm-exports-all-deals.csv", 5,
+             "hubspot"),
         ]  # fmt: skip
+        # a canonical file names no tool
+        assert con.execute("SELECT _tool FROM raw.crm__campaigns").fetchall() == [(None,)]
         assert con.execute("SELECT count(*) FROM raw.crm__partner_touches").fetchall() == [(5,)]
         assert con.execute(
             "SELECT entity, file_path, line_number, reason FROM audit.quarantine ORDER BY 2"
@@ -699,6 +712,20 @@ def test_load_source_records_the_format_and_keeps_every_row(tmp_path):
         assert load_source(con, landing, "crm", log=lambda _: None) == []
     finally:
         con.close()
+
+
+def test_a_crosswalk_without_a_tool_column_still_loads(tmp_path):
+    # tool is optional: a crosswalk of tool_partner_id,partner_id maps ids from every tool
+    rel = put(
+        tmp_path,
+        f"reference/{DAY}/partner_crosswalk.csv",
+        b"tool_partner_id,partner_id\npart_orbit,P1\n",
+    )
+    result = read(tmp_path, rel)
+    assert result.export_format is None and result.rows_quarantined == 0
+    assert result.frame.select("tool", "tool_partner_id", "partner_id").rows() == [
+        (None, "part_orbit", "P1")
+    ]
 
 
 def test_ensure_schemas_adds_export_format_to_an_old_load_log(tmp_path):

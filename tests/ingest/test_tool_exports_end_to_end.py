@@ -23,10 +23,14 @@ NORTHWIND, BLUEPEAK, COBALT = "0065g00000OPNWxAAP", "0065g00000OPBLxAAP", "0065g
 DUNMORE, MUELLER = "0065g00000OPDVxAAP", "0065g00000OPMExAAP"
 MUELLER_AWS, NORTHWIND_AWS = "marketplace:be5" + "0" * 37, "marketplace:be2" + "0" * 37
 
-# The team's crosswalk: PartnerStack's partner keys are the Salesforce partner accounts.
+# The team's crosswalk: PartnerStack's partner keys are the Salesforce partner accounts. A row
+# applies to the ids of its tool (the format's `tool`); an empty tool, to every tool. The impact
+# row gives part_orbit to another partner in another tool: PartnerStack's part_orbit stays Orbit
+# (matched by value alone, part_orbit would name two partners and count for neither).
 CROSSWALK = f"""tool,tool_partner_id,partner_id
 partnerstack,part_orbit,{ORBIT}
-partnerstack,part_stackwise,{STACKWISE}
+impact,part_orbit,{KESTREL}
+,part_stackwise,{STACKWISE}
 """
 FX = "rate_date,currency,usd_per_unit\n2024-01-01,USD,1\n2024-01-01,GBP,1.25\n"
 
