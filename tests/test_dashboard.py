@@ -3,6 +3,7 @@ without one; filters are checked against numbers queried from the marts directly
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -262,3 +263,23 @@ def test_health_page_shows_every_check_of_the_published_run(sample, sql, monkeyp
     assert f"The last run's {len(defined)} checks" in shown(app)
     last_run = next(frame.value for frame in app.dataframe if "check_name" in frame.value.columns)
     assert last_run.iloc[0]["check_name"] == "mdf_without_roi"  # what did not pass comes first
+
+
+def test_health_freshness_labels_every_source_even_one_delivered_today(sample, sql, monkeypatch):
+    # worked out from the load log itself: the as-of date minus each source's newest export
+    expected = dict(
+        sql(
+            "select source, datediff('day', max(export_date), ?::date) from audit.load_log "
+            "where status <> 'rejected' group by source",
+            [SAMPLE_AS_OF],
+        )
+    )
+    assert 0 in expected.values()  # a bar of length zero: only its label shows it
+    app = page("health", sample, monkeypatch)
+    assert not app.exception
+    chart = next(c for c in app.get("vega_lite_chart") if "days_since_export" in c.proto.spec)
+    spec = json.loads(chart.proto.spec)
+    assert sorted(layer["mark"]["type"] for layer in spec["layer"]) == ["bar", "text"]
+    assert spec["layer"][1]["encoding"]["text"]["field"] == "days_since_export"
+    freshness = next(f.value for f in app.dataframe if "days_since_export" in f.value.columns)
+    assert dict(zip(freshness["source"], freshness["days_since_export"], strict=True)) == expected

@@ -32,16 +32,14 @@ def render() -> None:
     if fresh.empty:
         st.caption("No export has been loaded yet.")
     else:
-        st.altair_chart(
-            alt.Chart(fresh)
-            .mark_bar()
-            .encode(
-                x=alt.X("days_since_export:Q", title="days since last export"),
-                y=alt.Y("source:N", sort="-x", title=None),
-                tooltip=["source", "last_export:T", "days_since_export", "files"],
-            ),
-            width="stretch",
+        bars = alt.Chart(fresh).encode(
+            x=alt.X("days_since_export:Q", title="days since last export"),
+            y=alt.Y("source:N", sort="-x", title=None),
+            tooltip=["source", "last_export:T", "days_since_export", "files"],
         )
+        # the label keeps a source that delivered today visible: its bar has no length
+        labels = bars.mark_text(align="left", dx=4).encode(text="days_since_export:Q")
+        st.altair_chart(bars.mark_bar() + labels, width="stretch")
         st.dataframe(fresh, hide_index=True)
 
     st.subheader("Load log of the last runs")
