@@ -30,9 +30,8 @@ joined as (
             and shares.partner_id = credited.partner_id
 ),
 
--- a partner's only row in a line and model has weight share / credit = 1 exactly, so the split
--- gives it the whole credited revenue; only partners with several rows go through the window
--- (most rows have one: the window over all of them was most of this model's time)
+-- most partners have one row in a line and model: their split needs no window (the window over
+-- all rows was most of this model's time); only partners with several rows go through it
 whole_credits as (
     select
         line_id as opportunity_id,
@@ -43,7 +42,10 @@ whole_credits as (
         touched_at,
         touch_position,
         share,
-        cast(partner_revenue_usd as {{ money_type() }}) as credited_revenue_usd
+        cast(
+            {{ allocate_cents_single_row('partner_revenue_usd', 'share / credit') }}
+            as {{ money_type() }}
+        ) as credited_revenue_usd
     from joined
     where credited_touches = 1
 ),
