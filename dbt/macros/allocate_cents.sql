@@ -25,3 +25,19 @@
         end
     ) / 100
 {%- endmacro %}
+
+
+{#- allocate_cents for a partition known to hold one row: its row_number is 1 and the partition's
+    sum of floors is its own floor, so no window is needed (the same value, computed per row). -#}
+{% macro allocate_cents_single_row(total, weight) -%}
+    sign({{ total }}) * (
+        floor(round(abs({{ total }}) * 100 * {{ weight }}, 6))
+        + case
+            when 1
+            <= round(abs({{ total }}) * 100)
+            - floor(round(abs({{ total }}) * 100 * {{ weight }}, 6))
+                then 1
+            else 0
+        end
+    ) / 100
+{%- endmacro %}

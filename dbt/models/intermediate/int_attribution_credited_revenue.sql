@@ -14,7 +14,8 @@ partner_credits as (
         line_id,
         partner_id,
         model,
-        sum(share) as credit
+        sum(share) as credit,
+        count(*) as credited_touches
     from shares
     group by line_id, partner_id, model
 ),
@@ -25,6 +26,7 @@ final as (
         partner_credits.partner_id,
         partner_credits.model,
         partner_credits.credit,
+        partner_credits.credited_touches,
         cast(
             {{ allocate_cents(
                 'lines.revenue_usd',

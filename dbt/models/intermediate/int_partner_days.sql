@@ -3,11 +3,12 @@
 -- signed, active, first deal and latest NPS score. program_kpis aggregates it; dim_partners reads
 -- the row of D, so both tell the same story.
 -- An activity or deal counts on the days of its period (int_partner_activity_events,
--- int_partner_won_deals). Most periods last through D: a running max / min over the partner's
--- days, fed on the day each starts (earlier ones folded into the series' first day). The few that
--- end before D (a touch leaving a still-open opportunity's window) are evaluated on the days
--- their periods start or end and carried to the days between, so the cost grows with partners x
--- days plus events, not with events x days.
+-- int_partner_won_deals). Most periods last through D: a running max / min, fed on the day each
+-- starts (earlier ones folded into the series' first day). The few that end before D (a touch
+-- leaving a still-open opportunity's window) are evaluated on the days their periods start or end
+-- and carried to the days between. The running aggregates run over each partner's change days
+-- only, and each day of the series then takes the state of its stretch between two change days:
+-- the cost grows with partners x days (the rows written) plus events, not with events x days.
 {%- set series_days = var('kpi_series_days') %}
 {%- set activity_days = var('activity_window_days') %}
 {%- set nps_days = var('nps_window_days') %}
@@ -144,6 +145,99 @@ nps_known as (
     group by partner_id, greatest(responded_date, {{ series_start }})
 ),
 
+-- the days a partner's state can change: the series' first day, and each day something starts
+-- counting (an activity, a deal, a response) or a passing period starts or ends
+change_days as (
+    select
+        partner_id,
+        {{ series_start }} as change_day
+    from partners
+    union
+    select
+        partner_id,
+        known_day as change_day
+    from activity_known
+    union
+    select
+        partner_id,
+        known_day as change_day
+    from deals_known
+    union
+    select
+        partner_id,
+        known_day as change_day
+    from nps_known
+    union
+    select
+        partner_id,
+        breakpoint_day as change_day
+    from breakpoints
+),
+
+-- the state from each change day until the next one: running max / min over the few change days
+-- of a partner, not over all its days of the series (DuckDB's running window over partners x
+-- days was most of this model's time)
+partner_changes as (
+    select
+        change_days.partner_id,
+        change_days.change_day,
+        {{ add_days(
+            'lead(change_days.change_day) over (
+                partition by change_days.partner_id order by change_days.change_day
+            )',
+            -1
+        ) }} as last_day,
+        max(activity_known.latest_activity_date) over partner_history as last_activity_date,
+        min(deals_known.earliest_deal_date) over partner_history as first_deal_date,
+        max(nps_known.latest_response_sequence) over partner_history as latest_response_sequence,
+        max(breakpoints.breakpoint_day) over partner_history as breakpoint_day
+    from change_days
+    left join activity_known
+        on
+            change_days.partner_id = activity_known.partner_id
+            and change_days.change_day = activity_known.known_day
+    left join deals_known
+        on
+            change_days.partner_id = deals_known.partner_id
+            and change_days.change_day = deals_known.known_day
+    left join nps_known
+        on
+            change_days.partner_id = nps_known.partner_id
+            and change_days.change_day = nps_known.known_day
+    left join breakpoints
+        on
+            change_days.partner_id = breakpoints.partner_id
+            and change_days.change_day = breakpoints.breakpoint_day
+    window partner_history as (
+        partition by change_days.partner_id
+        order by change_days.change_day
+        rows between unbounded preceding and current row
+    )
+),
+
+-- what lasts through D and what is passing, together, with the latest response
+partner_states as (
+    select
+        partner_changes.partner_id,
+        partner_changes.change_day,
+        coalesce(partner_changes.last_day, {{ as_of_date() }}) as last_day,
+        greatest(partner_changes.last_activity_date, passing_at.latest_activity_date)
+            as last_activity_date,
+        least(partner_changes.first_deal_date, passing_at.earliest_deal_date) as first_deal_date,
+        nps_responses.responded_date as latest_responded_date,
+        nps_responses.score as latest_score
+    from partner_changes
+    left join passing_at
+        on
+            partner_changes.partner_id = passing_at.partner_id
+            and partner_changes.breakpoint_day = passing_at.breakpoint_day
+    left join nps_responses
+        on
+            partner_changes.partner_id = nps_responses.partner_id
+            and partner_changes.latest_response_sequence = nps_responses.response_sequence
+),
+
+-- each day of the series gets the state of its stretch
 partner_days as (
     select
         series_days.date_day,
@@ -157,79 +251,37 @@ partner_days as (
             ),
             false
         ) as is_signed,
-        max(activity_known.latest_activity_date) over partner_history as last_activity_date,
-        min(deals_known.earliest_deal_date) over partner_history as first_deal_date,
-        max(nps_known.latest_response_sequence) over partner_history as latest_response_sequence,
-        max(breakpoints.breakpoint_day) over partner_history as breakpoint_day
-    from series_days
-    cross join partners
-    left join activity_known
+        partner_states.last_activity_date,
+        partner_states.first_deal_date,
+        partner_states.latest_responded_date,
+        partner_states.latest_score
+    from partner_states
+    inner join series_days
         on
-            partners.partner_id = activity_known.partner_id
-            and series_days.date_day = activity_known.known_day
-    left join deals_known
-        on
-            partners.partner_id = deals_known.partner_id
-            and series_days.date_day = deals_known.known_day
-    left join nps_known
-        on
-            partners.partner_id = nps_known.partner_id
-            and series_days.date_day = nps_known.known_day
-    left join breakpoints
-        on
-            partners.partner_id = breakpoints.partner_id
-            and series_days.date_day = breakpoints.breakpoint_day
-    window partner_history as (
-        partition by partners.partner_id
-        order by series_days.date_day
-        rows between unbounded preceding and current row
-    )
-),
-
--- what lasts through D and what is passing on the day, together
-partner_days_combined as (
-    select
-        partner_days.date_day,
-        partner_days.partner_id,
-        partner_days.agreement_date,
-        partner_days.is_signed,
-        partner_days.latest_response_sequence,
-        greatest(partner_days.last_activity_date, passing_at.latest_activity_date)
-            as last_activity_date,
-        least(partner_days.first_deal_date, passing_at.earliest_deal_date) as first_deal_date
-    from partner_days
-    left join passing_at
-        on
-            partner_days.partner_id = passing_at.partner_id
-            and partner_days.breakpoint_day = passing_at.breakpoint_day
+            series_days.date_day >= partner_states.change_day
+            and series_days.date_day <= partner_states.last_day
+    inner join partners on partner_states.partner_id = partners.partner_id
 ),
 
 final as (
     select
-        partner_days.date_day,
-        partner_days.partner_id,
-        partner_days.is_signed,
+        date_day,
+        partner_id,
+        is_signed,
         coalesce(
-            partner_days.is_signed
-            and partner_days.last_activity_date
-            > {{ add_days('partner_days.date_day', -activity_days) }},
+            is_signed
+            and last_activity_date > {{ add_days('date_day', -activity_days) }},
             false
         ) as is_active,
-        partner_days.last_activity_date,
-        partner_days.first_deal_date,
-        {{ days_between('partner_days.agreement_date', 'partner_days.first_deal_date') }}
-            as days_to_first_deal,
-        {{ days_between('partner_days.agreement_date', 'partner_days.date_day') }}
-            as days_since_agreement,
+        last_activity_date,
+        first_deal_date,
+        {{ days_between('agreement_date', 'first_deal_date') }} as days_to_first_deal,
+        {{ days_between('agreement_date', 'date_day') }} as days_since_agreement,
         case
-            when nps_responses.responded_date > {{ add_days('partner_days.date_day', -nps_days) }}
-                then nps_responses.score
+            when latest_responded_date > {{ add_days('date_day', -nps_days) }}
+                then latest_score
         end as latest_nps_score
-    from partner_days_combined as partner_days
-    left join nps_responses
-        on
-            partner_days.partner_id = nps_responses.partner_id
-            and partner_days.latest_response_sequence = nps_responses.response_sequence
+    from partner_days
 )
 
 select * from final
