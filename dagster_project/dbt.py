@@ -20,6 +20,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from dagster_project.checks.gx_import import start_importing as start_importing_gx
 from dagster_project.resources import PartnerSettings
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
 from dagster_project.spark import built_tables, read_back_tables, write_raw_parquet
@@ -189,6 +190,7 @@ def _partner_dbt_assets() -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, partner: PartnerSettings
     ):
         settings = partner.settings()
+        start_importing_gx()  # for the checks after dbt: meanwhile this process mostly waits
         if settings.engine == "spark":
             yield from build_on_spark(dbt, context, settings)
             return

@@ -12,12 +12,15 @@ good version; its metadata names each failed expectation with sample values. A w
 (`mdf_without_roi`) gets a check of its own that reports and lets the run publish.
 """
 
+import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from dagster_project.checks.dbt_rules import Expectation, column_rules, read_manifest
+from dagster_project.checks.gx_import import great_expectations
 from dagster_project.dbt import dbt_project, partner_dbt_assets
 from dagster_project.resources import PartnerSettings
 from dagster_project.settings import DBT_PROJECT_DIR
@@ -192,10 +195,7 @@ def column_rules_suite(manifest: dict, model: str) -> Suite:
 
 def validate(frame, suite: Suite) -> tuple[bool, dict[str, str]]:
     """Validate a pandas frame with the suite's expectations; (passed, failures by expectation)."""
-    import os
-
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # slow import (~6 s): only when a check runs
+    gx = great_expectations()  # slow import (~6 s): started while dbt builds (gx_import.py)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -242,6 +242,17 @@ def _run_suites(suites: list[Suite], settings) -> tuple[bool, dict]:
     return passed, metadata
 
 
+def _manifest(path: Path) -> dict:
+    """dbt's manifest (1.5 MB of JSON), read once for the eleven checks of a run: again only
+    when the file changed."""
+    return _manifest_as_of(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _manifest_as_of(path: Path, mtime_ns: int) -> dict:
+    return read_manifest(path)
+
+
 def _mart_check(key: dg.AssetKey, suites: list[Suite]) -> dg.AssetChecksDefinition:
     """The blocking check of one mart: dbt's column rules, then its hand-written suites."""
     model = key.path[-1]
@@ -256,7 +267,7 @@ def _mart_check(key: dg.AssetKey, suites: list[Suite]) -> dg.AssetChecksDefiniti
     )
     def _check(partner: PartnerSettings) -> dg.AssetCheckResult:
         # the manifest is read when the check runs, never at import
-        manifest = read_manifest(dbt_project().manifest_path)
+        manifest = _manifest(dbt_project().manifest_path)
         passed, metadata = _run_suites(
             [column_rules_suite(manifest, model), *suites], partner.settings()
         )

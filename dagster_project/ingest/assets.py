@@ -7,14 +7,16 @@ the audit tables. Rows a format sets aside on purpose (taxes, test records) are 
 warned about.
 """
 
+import functools
 from dataclasses import asdict
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import dagster as dg
 import duckdb
 
 from dagster_project.duckdb_limits import duckdb_limits
 from dagster_project.ingest.entities import ENTITIES, SOURCES, entities_of
+from dagster_project.ingest.landing import LandingFile, discover
 from dagster_project.ingest.loader import load_source, reject_unknown
 from dagster_project.resources import PartnerSettings
 from dagster_project.retry import retry_once_if_transient
@@ -52,6 +54,13 @@ export_specs = [
 ]
 
 
+@functools.lru_cache(maxsize=1)
+def landing_files(run_id: str, landing_dir: Path) -> list[LandingFile]:
+    """The landing folder's files as the run's first ingest step found them: the folder is
+    walked (and every file stat-ed) once per run, not once per source."""
+    return discover(landing_dir)
+
+
 def _ingest_asset(source: str) -> dg.AssetsDefinition:
     entities = entities_of(source)
     specs = [
@@ -80,10 +89,15 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
             build = str(settings.build_path)
             con = duckdb.connect(build, config=duckdb_limits(build))
             try:
-                loads = load_source(con, settings.landing_dir, source, log=context.log.info)
+                found = landing_files(context.run_id, settings.landing_dir)
+                loads = load_source(
+                    con, settings.landing_dir, source, log=context.log.info, found=found
+                )
                 if source == SOURCES[0]:
                     # folders that are no known source are reported once per run, by the first
-                    loads += reject_unknown(con, settings.landing_dir, log=context.log.warning)
+                    loads += reject_unknown(
+                        con, settings.landing_dir, log=context.log.warning, found=found
+                    )
                     for warning in as_of_warnings(settings):  # once per run, too
                         context.log.warning(warning)
             finally:

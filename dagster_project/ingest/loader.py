@@ -170,15 +170,19 @@ def load_source(
     *,
     today: dt.date | None = None,
     hold_days: int | None = None,
+    found: list[LandingFile] | None = None,
 ) -> list[FileLoad]:
     """Load every new file of one source, in export-date order; returns what happened to each.
 
     Files already recorded in audit.load_log with the same content are left alone and not
     returned. A file of a multi-file export missing its other files is held, and rejected once
     held `hold_days` (default: PARTNER_HOLD_DAYS, else 3) counted up to `today` (default: today).
+    `found`: the landing folder's files if already discovered in this run (else discovered now).
     """
     ensure_schemas(con)
-    files = [f for f in discover(Path(landing_dir)) if f.source == source]
+    if found is None:
+        found = discover(Path(landing_dir))
+    files = [f for f in found if f.source == source]
     hold = Hold(today or dt.datetime.now(dt.UTC).date(), _hold_days(hold_days))
     return _process(con, files, log, _load_one, hold)
 
@@ -201,11 +205,16 @@ def _hold_days(given: int | None) -> int:
 
 
 def reject_unknown(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, log: Log = print
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    log: Log = print,
+    found: list[LandingFile] | None = None,
 ) -> list[FileLoad]:
     """Record files outside any known source folder as rejected (once per content)."""
     ensure_schemas(con)
-    files = [f for f in discover(Path(landing_dir)) if f.source not in SOURCES]
+    if found is None:
+        found = discover(Path(landing_dir))
+    files = [f for f in found if f.source not in SOURCES]
     return _process(con, files, log, _reject_unknown_one)
 
 
