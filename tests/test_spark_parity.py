@@ -1,8 +1,10 @@
 """The same marts on Apache Spark: the nightly job run with PARTNER_ENGINE=spark (dbt-spark
-`session`, a local PySpark) on the hand-made fixture, its published Parquet marts compared row by
-row with the DuckDB marts of the same fixture (money to the cent, ratios to 1e-9).
+`session`, a local PySpark) on the hand-made fixture and on the bundled sample, its published
+Parquet marts compared row by row with the DuckDB marts of the same landing folder (money to the
+cent, ratios to 1e-9).
 
-Needs the optional dependency group: `uv sync --group spark` (and Java 17). Slow (minutes)."""
+Needs the spark dependency group (`make test` installs it; by hand `uv sync --group spark`) and
+Java 17. Slow (minutes)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import duckdb
 import pytest
 from marts import MARTS
 from test_marts_handmade import AS_OF, LANDING
+from test_sample_mart_checksums import AS_OF as SAMPLE_AS_OF
+from test_sample_mart_checksums import SAMPLE
 
 from dagster_project.jobs import run_nightly
 from dagster_project.settings import Settings
@@ -44,10 +48,17 @@ def rows(con, columns: str, relation: str) -> list[tuple]:
     return sorted(con.execute(f"select {columns} from {relation}").fetchall(), key=row_order)
 
 
-def test_the_nightly_job_on_spark_publishes_the_same_marts(build_warehouse, tmp_path):
-    on_duckdb = build_warehouse(LANDING, AS_OF)
+@pytest.mark.parametrize(
+    ("landing", "as_of"),
+    [(LANDING, AS_OF), (SAMPLE, SAMPLE_AS_OF)],
+    ids=["handmade_fixture", "bundled_sample"],
+)
+def test_the_nightly_job_on_spark_publishes_the_same_marts(
+    build_warehouse, tmp_path, landing, as_of
+):
+    on_duckdb = build_warehouse(landing, as_of)
     spark_dir = tmp_path / "spark"
-    settings = Settings(LANDING, tmp_path / "warehouse.duckdb", dt.date.fromisoformat(AS_OF))
+    settings = Settings(landing, tmp_path / "warehouse.duckdb", dt.date.fromisoformat(as_of))
     assert run_nightly(dataclasses.replace(settings, engine="spark", spark_dir=spark_dir))
 
     with duckdb.connect(str(on_duckdb), read_only=True) as con:

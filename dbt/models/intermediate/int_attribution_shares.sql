@@ -27,8 +27,9 @@ ordered_touches as (
             row_number() over (partition by line_id order by touched_at, touch_id) as bigint
         ) as touch_position,
         count(*) over (partition by line_id) as touch_count,
+        -- the exponent divided as a double: Spark would keep a decimal cut to 6 places
         power(
-            2.0, -1.0 * {{ days_between('touched_date', 'window_end_date') }} / {{ half_life }}
+            2.0, -{{ ratio(days_between('touched_date', 'window_end_date'), half_life) }}
         ) as decay_weight
     from touches
 ),

@@ -90,9 +90,9 @@ weighted as (
         case
             when funding_weight is null then 0.0
             when sum(funding_weight) over campaign > 0
-                then funding_weight * 1.0 / sum(funding_weight) over campaign
+                then {{ ratio('funding_weight', 'sum(funding_weight) over campaign') }}
             -- equally when none spent
-            else 1.0 / count(funding_weight) over campaign
+            else {{ ratio('1', 'count(funding_weight) over campaign') }}
         end as campaign_share
     from funding_weights
     window campaign as (partition by known_campaign_id)
@@ -151,9 +151,7 @@ final as (
         spent_usd,
         pipeline_usd,
         attributed_revenue_usd,
-        cast(
-            (attributed_revenue_usd - spent_usd) / nullif(spent_usd, 0) as double
-        ) as roi,
+        {{ ratio('attributed_revenue_usd - spent_usd', 'nullif(spent_usd, 0)') }} as roi,
         coalesce(flag_no_campaign or flag_no_proof or flag_no_results or flag_unconverted, false)
             as is_flagged,
         nullif(concat_ws(
