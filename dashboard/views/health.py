@@ -33,7 +33,14 @@ def render() -> None:
         st.caption("No export has been loaded yet.")
     else:
         bars = alt.Chart(fresh).encode(
-            x=alt.X("days_since_export:Q", title="days since last export"),
+            # the axis starts at 0 and spans at least a day, so an all-zero chart keeps its bars'
+            # baseline at the left rather than centred on a lone "0.000000" tick
+            x=alt.X(
+                "days_since_export:Q",
+                title="days since last export",
+                scale=alt.Scale(domain=[0, max(int(fresh["days_since_export"].max()), 1)]),
+                axis=alt.Axis(format="d", tickMinStep=1),
+            ),
             y=alt.Y("source:N", sort="-x", title=None),
             tooltip=["source", "last_export:T", "days_since_export", "files"],
         )
