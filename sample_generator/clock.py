@@ -14,9 +14,11 @@ HOUR = 3_600
 EPOCH = date(1970, 1, 1)
 
 
-def section_rng(seed: int, section: str) -> np.random.Generator:
-    """One generator per section, so the draws of one section never shift another's."""
-    return np.random.default_rng([seed, zlib.crc32(section.encode())])
+def section_rng(seed: int, section: str, shard: int = 0) -> np.random.Generator:
+    """One generator per section, so the draws of one section never shift another's; and per
+    shard of a big program (the first shard draws as a program in one piece does)."""
+    entropy = [seed, zlib.crc32(section.encode())]
+    return np.random.default_rng(entropy + [shard] if shard else entropy)
 
 
 def times_on(rng: np.random.Generator, days: np.ndarray) -> np.ndarray:

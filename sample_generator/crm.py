@@ -68,8 +68,14 @@ class Accounts:
 
 
 def make_accounts(
-    rng: np.random.Generator, clock: Clock, n: int, owners: Picker
+    rng: np.random.Generator,
+    clock: Clock,
+    n: int,
+    owners: Picker,
+    domains_taken: dict[str, int] | None = None,
 ) -> tuple[Accounts, pl.DataFrame]:
+    """`domains_taken`: domain stem -> accounts an earlier shard gave it; the numbering that keeps
+    domains apart goes on from there, and the counts are updated."""
     start, end = clock.start_day, clock.end_day
     before = int(n * 0.4)  # customers from before the two years
     created_day = np.concatenate(
@@ -91,6 +97,16 @@ def make_accounts(
         }
     ).with_columns(slug=(pl.col("stem") + pl.col("industry")).str.to_lowercase())
     frame = frame.with_columns(nth=pl.col("slug").cum_count().over("slug") - 1)
+    if domains_taken:
+        taken = pl.DataFrame(
+            {"slug": list(domains_taken), "taken": list(domains_taken.values())},
+            schema={"slug": pl.String, "taken": pl.Int64},
+        )
+        frame = frame.join(taken, on="slug", how="left", maintain_order="left")
+        frame = frame.with_columns(nth=pl.col("nth") + pl.col("taken").fill_null(0))
+    if domains_taken is not None:
+        counts = frame.group_by("slug").agg(pl.col("nth").max() + 1)
+        domains_taken.update(zip(counts["slug"], counts["nth"], strict=True))
     frame = frame.with_columns(
         name=pl.concat_str(
             [
@@ -232,8 +248,14 @@ class Opportunities:
 
 
 def make_opportunities(
-    rng: np.random.Generator, clock: Clock, n: int, accounts: Accounts, campaigns: Campaigns
+    rng: np.random.Generator,
+    clock: Clock,
+    n: int,
+    accounts: Accounts,
+    campaigns: Campaigns,
+    offer_base: int = 0,
 ) -> tuple[Opportunities, pl.DataFrame]:
+    """`offer_base` is added to the marketplace offer numbers (each shard has its own block)."""
     span = clock.end_day - clock.start_day
     created_day = clock.start_day + np.floor(span * rng.random(n) ** 0.85).astype(np.int64)
     created_t = np.sort(times_on(rng, created_day))
@@ -271,7 +293,7 @@ def make_opportunities(
 
     marketplace = pick(rng, MARKETPLACES, MARKETPLACE_SHARES, n)
     has_offer = (via_marketplace & (rng.random(n) < 0.6)) | (rng.random(n) < 0.02)
-    offer_no = np.cumsum(has_offer)
+    offer_no = np.cumsum(has_offer) + offer_base
     offer = optional(
         pl.select(
             pl.Series(marketplace)

@@ -18,7 +18,9 @@ def make_transactions(
     opps: Opportunities,
     accounts: Accounts,
     resellers: Picker,
+    offer_base: int = 0,
 ) -> pl.DataFrame:
+    """`offer_base` is added to the private offers' numbers (each shard has its own block)."""
     # Transactions of won opportunities sold through a marketplace: billed after the close.
     o = np.flatnonzero(opps.via_marketplace & opps.won)
     installments = np.where(rng.random(len(o)) < 0.65, 1, rng.integers(2, 5, len(o)))
@@ -58,7 +60,7 @@ def make_transactions(
     who = pick(rng, ("account_id", "domain", "unknown"), (40, 35, 25), m)
     who = np.where(acct < 0, "unknown", who)
     unknown = _unknown_domains(rng, m, "-cloud.com")
-    offer_no = np.arange(len(o) + 1, len(o) + m + 1) + 500_000
+    offer_no = np.arange(len(o) + 1, len(o) + m + 1) + 500_000 + offer_base
     only = pl.DataFrame(
         {
             "transaction_at": at,

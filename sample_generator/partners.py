@@ -109,7 +109,9 @@ class Picker:
         return out
 
 
-def make_partners(rng: np.random.Generator, clock: Clock, n: int) -> Partners:
+def make_partners(rng: np.random.Generator, clock: Clock, n: int, first_id: int = 1) -> Partners:
+    """`n` partners numbered from `first_id` (a later shard continues the numbering), and the
+    CRM's record of the AWS marketplace."""
     start, end = clock.start_day, clock.end_day
     type_code = rng.permutation(np.repeat(np.arange(len(PARTNER_TYPES)), _quotas(n, TYPE_SHARES)))
     u = rng.random(n)
@@ -148,7 +150,7 @@ def make_partners(rng: np.random.Generator, clock: Clock, n: int) -> Partners:
     )
     region = pick(rng, REGIONS, (0.45, 0.30, 0.18, 0.07), n)
     manager = np.array(MANAGERS)[rng.integers(0, len(MANAGERS), n)]
-    ids = [f"P{i + 1:05d}" for i in range(n)]
+    ids = [f"P{i + first_id:05d}" for i in range(n)]
 
     # The CRM also has a record for the AWS marketplace (the other marketplaces it lacks).
     ids.append("aws")

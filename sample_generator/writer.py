@@ -36,6 +36,8 @@ ID_FORMATS = {
     "response_id": ("NPS", 6),
 }
 PARTNER_ID_COLUMNS = ("partner_id", "reseller_partner_id", "partner_owner_id")
+# Columns numbered with another column's records (for the id offsets of a later shard).
+ID_FAMILY = {"customer_account_id": "account_id"}
 
 
 def _iso_day(day: int) -> str:
@@ -43,12 +45,26 @@ def _iso_day(day: int) -> str:
 
 
 class Writer:
-    """Turns the versions of one entity into per-export CSV files with the canonical columns."""
+    """Turns the versions of one entity into per-export CSV files with the canonical columns.
 
-    def __init__(self, out_dir: Path, clock: Clock, partner_ids: pl.Series | None = None):
+    A later shard of a program (`program.generate`) appends its rows to the files the first shard
+    wrote (`append`), its record numbers shifted past the earlier shards' (`offsets`: id column
+    family, see ID_FAMILY -> the number added)."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        clock: Clock,
+        partner_ids: pl.Series | None = None,
+        *,
+        offsets: dict[str, int] | None = None,
+        append: bool = False,
+    ):
         self.out_dir = out_dir
         self.clock = clock
         self.partner_ids = partner_ids
+        self.offsets = offsets or {}
+        self.append = append
 
     def write(self, entity: Entity, versions: pl.DataFrame, *, stamp_updated: bool = True) -> int:
         """Write each record's latest version per export window; returns rows written.
@@ -68,9 +84,14 @@ class Writer:
             rows = rows.sort([*key, "_t"], maintain_order=True)
             rows = rows.unique(subset=key, keep="last", maintain_order=True)
             folder = self.out_dir / entity.source / _iso_day(day)
+            total += rows.height
+            if self.append:
+                if rows.height:
+                    with open(folder / f"{entity.name}.csv", "ab") as handle:
+                        self._format(entity, rows).write_csv(handle, include_header=False)
+                continue
             folder.mkdir(parents=True, exist_ok=True)
             self._format(entity, rows).write_csv(folder / f"{entity.name}.csv")
-            total += rows.height
         return total
 
     def _format(self, entity: Entity, frame: pl.DataFrame) -> pl.DataFrame:
@@ -86,6 +107,9 @@ class Writer:
                 frame = frame.with_columns(self.partner_ids.gather(frame[name]).alias(name))
             elif name in ID_FORMATS and dtype.is_integer():
                 prefix, width = ID_FORMATS[name]
+                offset = self.offsets.get(ID_FAMILY.get(name, name), 0)
+                if offset:
+                    expr = expr + offset
                 expr = pl.lit(prefix) + expr.cast(pl.String).str.zfill(width)
             elif col.kind == TIMESTAMP:
                 expr = pl.from_epoch(expr, time_unit="s").dt.strftime("%Y-%m-%dT%H:%M:%SZ")

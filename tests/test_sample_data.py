@@ -102,6 +102,14 @@ def small(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def sharded(tmp_path_factory) -> Path:
+    """Twice the small program, generated and written as two shards of the small scale."""
+    out = tmp_path_factory.mktemp("sharded")
+    generate(out, scale=2 * SMALL, seed=7, shard_scale=SMALL)
+    return out
+
+
+@pytest.fixture(scope="module")
 def full(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("full")
     generate(out, **BUNDLED_ARGS)
@@ -113,7 +121,7 @@ def full_data(full) -> dict[str, pl.DataFrame]:
     return _read(full)
 
 
-@pytest.fixture(scope="module", params=["small", "full"])
+@pytest.fixture(scope="module", params=["small", "sharded", "full"])
 def data(request) -> dict[str, pl.DataFrame]:
     return _read(request.getfixturevalue(request.param))
 
@@ -132,6 +140,69 @@ def test_another_seed_gives_other_files(small, tmp_path):
     other = _csv_files(tmp_path)
     assert other.keys() == _csv_files(small).keys()
     assert other != _csv_files(small)
+
+
+def test_a_sharded_program_is_deterministic(sharded, tmp_path):
+    generate(tmp_path, scale=2 * SMALL, seed=7, shard_scale=SMALL)
+    assert _csv_files(tmp_path) == _csv_files(sharded)
+
+
+def test_the_first_shard_is_written_as_the_program_in_one_piece(small, sharded):
+    """Streaming shards changes nothing of a shard: every file of the sharded program begins
+    with the bytes of the small program's file; the second shard only appends rows (fx rates,
+    which do not scale, are written once)."""
+    one, two = _csv_files(small), _csv_files(sharded)
+    assert one.keys() == two.keys()
+    for path, data in one.items():
+        assert two[path].startswith(data), path
+        if "fx_rates" in path:
+            assert two[path] == data
+    for entity in ENTITIES:
+        if entity.source == "reference":
+            continue
+        files = [
+            p for p in one if p.startswith(entity.source) and p.endswith(f"/{entity.name}.csv")
+        ]
+        added = sum(two[p].count(b"\n") - one[p].count(b"\n") for p in files)
+        original = sum(one[p].count(b"\n") - 1 for p in files)
+        assert 0.5 * original < added < 2 * original, entity.name  # the same program again, roughly
+
+
+def _normal_domain(column: str) -> pl.Expr:
+    return (
+        pl.col(column)
+        .str.to_lowercase()
+        .str.replace(r"^https?://", "")
+        .str.replace(r"^www\.", "")
+        .str.strip_chars_end("/")
+    )
+
+
+def test_shards_share_no_record_domain_or_offer(small, sharded):
+    """The second shard's records are new ones: numbered after the first's, with account domains
+    and marketplace offers of their own (else the pipeline would match across them)."""
+    first, both = _read(small), _read(sharded)
+
+    def split(name: str, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        known = first[name][key].unique().implode()
+        return both[name].filter(pl.col(key).is_in(known)), both[name].filter(
+            ~pl.col(key).is_in(known)
+        )
+
+    one, two = split("crm/accounts", "account_id")
+    assert two.height > 0
+    assert two["account_id"].min() > one["account_id"].max()  # zero-padded: text order
+    domains_one = set(one.select(_normal_domain("domain")).to_series().drop_nulls())
+    domains_two = set(two.select(_normal_domain("domain")).to_series().drop_nulls())
+    assert domains_two and not domains_one & domains_two
+    one, two = split("crm/opportunities", "opportunity_id")
+    offers_one = set(one["marketplace_offer_id"].drop_nulls())
+    offers_two = set(two["marketplace_offer_id"].drop_nulls())
+    assert offers_two and not offers_one & offers_two
+    one, two = split("marketplace/transactions", "transaction_id")
+    assert not set(one["offer_id"].drop_nulls()) & set(two["offer_id"].drop_nulls())
+    partners = both["crm/partners"]
+    assert partners.filter(pl.col("partner_id") == "aws")["_export"].is_duplicated().sum() == 0
 
 
 def test_rows_scale_linearly(small, full):
