@@ -24,6 +24,17 @@ arguments give byte-identical files and one section's draws never shift another'
 partners included, scale linearly with `scale`, so per-partner volumes, tiers and activity look
 alike at every scale; fx rates are one row per weekday and currency whatever the scale.
 
+Streaming. Above `SHARD_SCALE` (25: about 500,000 rows) the program is generated and written in
+equal shards no bigger than that, so memory stays at one shard's (~0.4 GB; scale 500, 10 million
+rows, in ~1.5 minutes) and time grows linearly. Each shard is a program of its own, drawn from
+generators seeded by (seed, section, shard) and appended to the same export files; its record
+numbers (partners, accounts, opportunities, ...) follow the earlier shards', its account domains
+go on numbering the earlier shards' domain stems, and its marketplace offers have a number block
+of their own, so no record, domain or offer is shared across shards (no partner of one shard acts
+in another: a shard is like a region of the program). The first shard alone writes what does not
+scale (the CRM's AWS record, fx rates). The first shard is drawn exactly as a program in one
+piece, so scale 25 and below, the bundled sample among them, are unchanged by sharding.
+
     uv run partner generate --out data/landing --scale 1 --seed 7 --overwrite
 """
 
