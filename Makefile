@@ -6,8 +6,8 @@ export GX_ANALYTICS_ENABLED := false
 
 .PHONY: setup run test test-spark lint format dev serve docs docs-generate dashboard notebooks clean
 
-# `make test-spark` adds the spark group (dbt-spark, PySpark: ~340 MB) for the Spark parity test;
-# the other verbs leave it out, and without it that test skips (README "Scaling out").
+# `make test` and `make test-spark` add the spark group (dbt-spark, PySpark: ~340 MB) for the Spark
+# parity test; `make run` and the other verbs leave it out (README "Scaling out").
 SYNC_GROUPS ?=
 
 setup:  ## install the locked dependencies and prepare the dbt manifest
@@ -22,11 +22,13 @@ run: setup  ## run the nightly job on data/landing and print the headline KPIs
 # core on CI), each taking whole test modules so a module's warehouse is built once.
 PYTEST_WORKERS ?= 2
 
-test: setup lint  ## lint, then every test (the Spark parity test skips without the spark group)
+# The Spark parity test needs Java 17 and the spark group, which `make test` installs.
+test: SYNC_GROUPS = --group spark
+test: setup lint  ## lint, then every test, the Spark parity test included
 	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-spark: SYNC_GROUPS = --group spark
-test-spark: setup  ## the Spark parity test on local PySpark (Java 17; ~10 min on a quiet machine)
+test-spark: setup  ## the Spark parity test alone, on local PySpark (Java 17)
 	$(UV) run pytest tests/test_spark_parity.py
 
 lint:  ## ruff on Python, SQLFluff (dbt templater) on the dbt models

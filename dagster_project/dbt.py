@@ -7,6 +7,7 @@ definitions load), and a missing manifest then says to run `make setup`.
 """
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import importlib.metadata
@@ -25,7 +26,12 @@ from packaging import version
 from dagster_project.checks.gx_import import start_importing as start_importing_gx
 from dagster_project.resources import PartnerSettings
 from dagster_project.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, Settings
-from dagster_project.spark import built_tables, read_back_tables, write_raw_parquet
+from dagster_project.spark import (
+    built_tables,
+    clear_spark_tables,
+    read_back_tables,
+    write_raw_parquet,
+)
 
 
 class DbtManifestMissing(FileNotFoundError):
@@ -57,12 +63,21 @@ PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def dbt_build_args(settings: Settings) -> list[str]:
-    """The `dbt build` command line of a run (its build file and as-of date: `dbt_build_env`)."""
+    """The `dbt build` command line of a run (its build file and as-of date: `dbt_build_env`).
+    On Spark it builds the seeds and models only: the data tests run afterwards on DuckDB, over
+    the tables Spark built (`spark_data_test_args`)."""
     # unit tests pin the SQL's logic; the test suite runs them, the nightly run need not
     args = ["build", "--exclude-resource-type", "unit_test"]
     if settings.engine == "spark":
-        args += ["--target", "spark"]  # dbt/profiles.yml; the default target is duckdb
+        # dbt/profiles.yml; the default target is duckdb
+        args += ["--exclude-resource-type", "test", "--target", "spark"]
     return args
+
+
+# After a Spark build, on DuckDB: the staging views (views hold no rows: Spark's are only its SQL
+# over the raw files, which are the build file's raw tables), then every data test.
+SPARK_VIEWS_ARGS = ["run", "--select", "config.materialized:view"]
+SPARK_DATA_TEST_ARGS = ["test", "--exclude-resource-type", "unit_test"]
 
 
 def dbt_build_env(settings: Settings) -> dict[str, str]:
@@ -116,14 +131,27 @@ def drop_dbt_relations(build: Path, manifest_path: Path) -> int:
 def stream_dbt(
     dbt: DbtCliResource, context: dg.AssetExecutionContext, settings: Settings, args: list[str]
 ) -> Iterator:
-    """Run dbt with `args` for the run `settings` describe and stream its events. dagster-dbt
-    gives each invocation its own target folder under DBT_TARGET_PATH, starting it from the
-    partial_parse.msgpack found there: the parse state the last run left, kept here."""
+    """Run dbt with `args` for the run `settings` describe and stream its events."""
+    with _dbt_invocation(dbt, context, settings, args) as invocation:
+        yield from invocation.stream()
+
+
+@contextlib.contextmanager
+def _dbt_invocation(
+    dbt: DbtCliResource,
+    context: dg.AssetExecutionContext | None,
+    settings: Settings,
+    args: list[str],
+) -> Iterator:
+    """dbt started with `args` for the run `settings` describe. dagster-dbt gives each invocation
+    its own target folder under DBT_TARGET_PATH, starting it from the partial_parse.msgpack found
+    there: the parse state the last run left, kept here. Without a context, dagster-dbt adds no
+    selection of its own (with one, it adds the assets of the step to any `--select` given)."""
     state = parse_state_dir(Path(dbt.project_dir), settings.engine)
     with _environment({**dbt_build_env(settings), "DBT_TARGET_PATH": str(state)}):
         invocation = dbt.cli(args, context=context)
     try:
-        yield from invocation.stream()
+        yield invocation
     finally:
         _keep(invocation.target_path / PARTIAL_PARSE_FILE, state / PARTIAL_PARSE_FILE)
         # dagster-dbt leaves a target folder per run (~2 MB each); the log keeps what matters
@@ -158,14 +186,22 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 def build_on_spark(
     dbt: DbtCliResource, context: dg.AssetExecutionContext, settings: Settings
 ) -> Iterator:
-    """The dbt step on Spark (dagster_project/spark.py): the raw tables out as Parquet, dbt on
-    Spark, the tables it built back into the build file, where the checks read them."""
+    """The dbt step on Spark (dagster_project/spark.py): the raw tables out as Parquet, dbt builds
+    the seeds and models on Spark, the tables it built go back into the build file, and there,
+    on DuckDB, the staging views are created and every dbt data test runs (docs/decisions.md)."""
     tables = built_tables(dbt_project().manifest_path)
     raw = write_raw_parquet(settings.build_path, settings.spark_dir)
     context.log.info(f"{len(raw)} raw tables written as Parquet under {settings.spark_dir}/raw")
+    clear_spark_tables(settings.spark_dir)
     yield from stream_dbt(dbt, context, settings, dbt_build_args(settings))
     copied = read_back_tables(settings.build_path, settings.spark_dir, tables)
     context.log.info(f"{copied} tables Spark built copied into {settings.build_path}")
+    on_duckdb = dataclasses.replace(settings, engine="duckdb")  # DuckDB's target and parse state
+    # no context, no events: Spark's build materialised these assets, Dagster hears of them once
+    with _dbt_invocation(dbt, None, on_duckdb, SPARK_VIEWS_ARGS) as views:
+        views.wait()
+    context.log.info("staging views created in the build file: the dbt data tests run on DuckDB")
+    yield from stream_dbt(dbt, context, on_duckdb, SPARK_DATA_TEST_ARGS)
 
 
 class PartnerDbtTranslator(DagsterDbtTranslator):

@@ -5,9 +5,11 @@ Then, on Spark:
 1. `write_raw_parquet` copies the build file's raw tables as Parquet to
    <spark dir>/raw/<source>/<entity>/_export_date=<date>/, which the dbt `spark` target registers
    as its sources (dbt/macros/spark.sql);
-2. dbt builds every model on Spark, as tables under <spark dir>/tables/<schema>.db/<table>/;
-3. `read_back_tables` copies those tables into the DuckDB build file, so the checks (GX suites,
-   reconciliations, row counts) and every reader of the served warehouse see the Spark build;
+2. dbt builds every seed and model on Spark, as tables under <spark dir>/tables/<schema>.db/<table>/
+   (`clear_spark_tables` empties that folder first);
+3. `read_back_tables` copies those tables into the DuckDB build file, so the dbt data tests (run
+   there on DuckDB, dagster_project/dbt.py), the checks (GX suites, reconciliations, row counts)
+   and every reader of the served warehouse see the Spark build;
 4. once every check has run, `publish_marts` copies the marts Spark wrote to
    <spark dir>/marts/<mart>/ (Parquet): the published marts of the lake, one folder swap each.
 """
@@ -71,6 +73,13 @@ def built_tables(manifest_path: Path) -> list[dict]:
 
 def spark_table_dir(spark_dir: Path, schema: str, name: str) -> Path:
     return spark_dir / "tables" / f"{schema}.db" / name
+
+
+def clear_spark_tables(spark_dir: Path) -> None:
+    """Remove the tables the last Spark build left: Spark's catalog lives in memory, one dbt run
+    long (dbt/profiles.yml), and dbt rebuilds every table, which Spark will not create over a
+    folder that is not empty."""
+    shutil.rmtree(spark_dir / "tables", ignore_errors=True)
 
 
 def read_back_tables(build: Path, spark_dir: Path, tables: list[dict]) -> int:

@@ -59,10 +59,13 @@ def test_on_spark_dbt_builds_the_spark_target_with_the_same_as_of_date():
         engine="spark",
         spark_dir=Path("/lake/partner"),
     )
+    # the models and seeds only: the data tests run on DuckDB, over the tables Spark built
     assert dbt_build_args(settings) == [
         "build",
         "--exclude-resource-type",
         "unit_test",
+        "--exclude-resource-type",
+        "test",
         "--target",
         "spark",
     ]

@@ -59,3 +59,40 @@
     {%- endif -%}
     select 1
 {%- endmacro %}
+
+
+{#- Seeds on Spark: dbt-spark's `session` method binds every value as the text '<value>', so an
+    empty cell (None) was loaded as the string 'None' (account_type_partner_types: the generic
+    "Partner" row got the partner type 'None'). The same insert as dbt-spark's, an empty cell a
+    null. -#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set batch_size = get_batch_size() -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(batch_size) -%}
+        {%- set bindings = [] -%}
+        {%- for row in chunk -%}
+            {%- for value in row if value is not none -%}
+                {%- do bindings.append(value) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for col_name in agate_table.column_names -%}
+                    {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
+                    {%- set type = column_override.get(col_name, inferred_type) -%}
+                    {%- set placeholder = 'null' if row[loop.index0] is none else get_binding_char() -%}
+                    cast({{ placeholder }} as {{ type }})
+                    {%- if not loop.last %},{% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor -%}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, bindings=bindings, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}
+            {%- do statements.append(sql) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{%- endmacro %}
