@@ -31,7 +31,14 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:
         for name, value in duckdb_limits(build_file()).items():
             conn.execute(f"set {name} = $value", {"value": value})
-        path = build_file().replace("'", "''")
+        path = build_file()
+        if os.environ.get("PARTNER_BUILD_FILE") and not os.path.exists(path):
+            # the run that made it ended (interrupted or failed) and discarded it while this dbt
+            # was starting: attaching would create an empty build file nobody removes
+            raise RuntimeError(
+                f"the build file {path} is gone: its nightly run has ended; start a new run"
+            )
+        path = path.replace("'", "''")
         # runs before the profile's placeholder `attach ... if not exists`, which then does nothing
         conn.execute(f"attach '{path}' as {CATALOG}")
         conn.execute(f"use {CATALOG}")

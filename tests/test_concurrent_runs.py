@@ -131,3 +131,24 @@ def test_a_terminated_run_ends_its_dbt_child_and_leaves_no_build_file(tmp_path, 
     _wait_for(lambda: not _alive(dbt_pid), 30, "the dbt child to end")
     assert _builds(warehouse) == []
     assert not warehouse.exists()
+
+
+def test_a_dbt_starting_after_its_run_ended_does_not_create_a_build_file(tmp_path, monkeypatch):
+    # the race behind the test above: the run discards its build file while its dbt child is
+    # still starting; the child's attach must not create an empty one in its place
+    from dagster_project.dbt_warehouse import Plugin
+
+    gone = tmp_path / ".warehouse.duckdb.run.building"
+    monkeypatch.setenv("PARTNER_BUILD_FILE", str(gone))
+    con = duckdb.connect()
+    try:
+        plugin = Plugin.__new__(Plugin)  # configure_connection reads nothing of the plugin's own
+        try:
+            plugin.configure_connection(con)
+        except RuntimeError as refused:
+            assert "its nightly run has ended" in str(refused)
+        else:
+            raise AssertionError("dbt attached a build file that was gone")
+    finally:
+        con.close()
+    assert list(tmp_path.iterdir()) == []
