@@ -20,12 +20,13 @@ run: setup  ## run the nightly job on data/landing and print the headline KPIs
 
 # Most tests are real nightly runs, single-threaded Python waiting on dbt: two workers (one per
 # core on CI), each taking whole test modules so a module's warehouse is built once.
+# The 15 slowest tests close the output: where the suite's minutes go.
 PYTEST_WORKERS ?= 2
 
 # The Spark parity test needs Java 17 and the spark group, which `make test` installs.
 test: SYNC_GROUPS = --group spark
 test: setup lint  ## lint, then every test, the Spark parity test included
-	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 test-spark: SYNC_GROUPS = --group spark
 test-spark: setup  ## the Spark parity test alone, on local PySpark (Java 17)
