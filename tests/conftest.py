@@ -61,3 +61,10 @@ def open_marts(build_warehouse):
     yield connect
     for connection in connections:
         connection.close()
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Slow tests (the Spark parity test: minutes of one worker) first, so that with
+    `--dist loadfile` a worker starts on them while the other takes the rest of the suite,
+    rather than one worker running them alone at the end (the order is the same on every worker)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
