@@ -142,9 +142,8 @@ def test_a_dbt_starting_after_its_run_ended_does_not_create_a_build_file(tmp_pat
     monkeypatch.setenv("PARTNER_BUILD_FILE", str(gone))
     con = duckdb.connect()
     try:
-        plugin = Plugin.__new__(Plugin)  # configure_connection reads nothing of the plugin's own
         try:
-            plugin.configure_connection(con)
+            Plugin("dagster_project.dbt_warehouse", {}).configure_connection(con)
         except RuntimeError as refused:
             assert "its nightly run has ended" in str(refused)
         else:
