@@ -21,12 +21,14 @@ run: setup  ## run the nightly job on data/landing and print the headline KPIs
 # Most tests are real nightly runs, single-threaded Python waiting on dbt: two workers (one per
 # core on CI), each taking whole test modules so a module's warehouse is built once.
 # The 15 slowest tests close the output: where the suite's minutes go.
+# --no-loadscope-reorder: files go out in collection order, slow ones first (tests/conftest.py);
+# xdist would otherwise send the files with the most tests first and the 2-test Spark file last.
 PYTEST_WORKERS ?= 2
 
 # The Spark parity test needs Java 17 and the spark group, which `make test` installs.
 test: SYNC_GROUPS = --group spark
 test: setup lint  ## lint, then every test, the Spark parity test included
-	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 test-spark: SYNC_GROUPS = --group spark
 test-spark: setup  ## the Spark parity test alone, on local PySpark (Java 17)
