@@ -68,8 +68,9 @@ docs-generate:
 dashboard: setup  ## the dashboard on http://127.0.0.1:8501, reading PARTNER_WAREHOUSE read-only
 	$(UV) run partner dashboard
 
+notebooks: SYNC_GROUPS = --group jupyter
 notebooks: setup  ## Jupyter on the analyst notebooks (notebooks/*.ipynb)
-	$(UV) run jupyter notebook --ip 127.0.0.1 --notebook-dir notebooks
+	$(UV) run --group jupyter jupyter notebook --ip 127.0.0.1 --notebook-dir notebooks
 
 clean:
 	rm -rf dbt/target dbt/logs .pytest_cache .ruff_cache

@@ -65,31 +65,41 @@ print(f"won revenue (unconverted) {total}")
 def measure(command: list[str], log: Path) -> tuple[float, float]:
     """Wall seconds and peak resident MB of one child process and its children, together (the
     job's dbt process runs beside the Dagster process). Its output goes to `log`."""
+    seconds, peaks = measure_processes(command, log)
+    return seconds, peaks["total"] / 1e6
+
+
+def measure_processes(command: list[str], log: Path) -> tuple[float, dict[str, int]]:
+    """`measure`, with the peak bytes of the whole tree (`total`), of the process itself (`own`)
+    and of its children together (`children`: the job's dbt), each at its own moment."""
     start = time.perf_counter()
     with open(log, "w") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
-        peak = _sample_peak(process)
+        peaks = _sample_peaks(process)
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         sys.exit(f"{' '.join(command[:4])} … failed: see {log}")
-    return seconds, peak / 1e6
+    return seconds, peaks
 
 
-def _sample_peak(process: subprocess.Popen) -> int:
-    """The largest total resident bytes of `process` and its descendants, every 50 ms until it
-    ends (the exited process's own max RSS too, so a spike between samples is not missed)."""
-    peak = 0
+def _sample_peaks(process: subprocess.Popen) -> dict[str, int]:
+    """The largest resident bytes of `process` with its descendants, of `process` alone and of
+    its descendants, every 50 ms until it ends (the exited process's own max RSS too, so a spike
+    between samples is not missed)."""
+    peaks = {"total": 0, "own": 0, "children": 0}
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         root = psutil.Process(process.pid)
         while not done.is_set():
             try:
-                tree = [root, *root.children(recursive=True)]
-                peak = max(peak, sum(_rss(p) for p in tree))
+                own = _rss(root)
+                children = sum(_rss(p) for p in root.children(recursive=True))
             except psutil.NoSuchProcess:
-                pass
+                own = children = 0
+            peaks["own"] = max(peaks["own"], own)
+            peaks["children"] = max(peaks["children"], children)
+            peaks["total"] = max(peaks["total"], own + children)
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -98,7 +108,9 @@ def _sample_peak(process: subprocess.Popen) -> int:
     done.set()
     sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return max(peak, usage.ru_maxrss * 1024)
+    peaks["own"] = max(peaks["own"], usage.ru_maxrss * 1024)
+    peaks["total"] = max(peaks["total"], peaks["own"])
+    return peaks
 
 
 def _rss(process: psutil.Process) -> int:
@@ -108,10 +120,13 @@ def _rss(process: psutil.Process) -> int:
         return 0
 
 
-def partner_run(landing: Path, warehouse: Path, as_of: str, log: Path) -> tuple[float, float]:
+def partner_run(landing: Path, warehouse: Path, as_of: str, log: Path) -> tuple[float, dict]:
+    """Seconds and peak MB (`total`; `dagster`: the job's own process; `dbt`: its dbt process)."""
     command = [sys.executable, "-m", "dagster_project.cli", "--landing", str(landing)]
     command += ["--warehouse", str(warehouse), "--as-of", as_of, "run"]
-    return measure(command, log)
+    seconds, peaks = measure_processes(command, log)
+    names = {"total": "total", "own": "dagster", "children": "dbt"}
+    return seconds, {names[key]: round(value / 1e6) for key, value in peaks.items()}
 
 
 def slowest_steps(log: Path, count: int = 6) -> list[dict]:
@@ -124,6 +139,18 @@ def slowest_steps(log: Path, count: int = 6) -> list[dict]:
         reverse=True,
     )
     return [{"step": name, "seconds": seconds} for seconds, name in steps[:count]]
+
+
+def slowest_dbt_nodes(log: Path, count: int = 10) -> list[dict]:
+    """dbt's own lines "N of M OK created sql table model <name> ... [OK in 1.23s]": the nodes
+    (models, seeds, data tests) that took longest, as dbt timed them (two run at a time)."""
+    nodes = re.findall(
+        r"\d+ of \d+ (?:OK|PASS|WARN)\b.*? (?:model |seed file )?([\w.]+) \.*\s*"
+        r"\[\S*?(?:OK|PASS|WARN)\S*? in ([0-9.]+)s\]",
+        log.read_text(),
+    )
+    slowest = sorted(((float(seconds), name) for name, seconds in nodes), reverse=True)
+    return [{"node": name, "seconds": seconds} for seconds, name in slowest[:count]]
 
 
 def fresh(warehouse: Path) -> None:
@@ -226,8 +253,9 @@ def main() -> None:
     fresh(full)
     print("full night (fresh warehouse, every export) ...", flush=True)
     full_log = OUT / f"full-{name}.log"
-    full_s, full_mb = partner_run(landing, full, as_of, full_log)
-    print(f"  {full_s:.1f} s, {full_mb:,.0f} MB peak", flush=True)
+    full_s, full_peaks = partner_run(landing, full, as_of, full_log)
+    full_mb = full_peaks["total"]
+    print(f"  {full_s:.1f} s, {_peaks(full_peaks)}", flush=True)
 
     incremental = OUT / f"warehouse-incremental-{name}.duckdb"
     fresh(incremental)
@@ -243,8 +271,9 @@ def main() -> None:
     print(f"  {day_s:.1f} s", flush=True)
     print("incremental night (yesterday's warehouse + one export day) ...", flush=True)
     incremental_log = OUT / f"incremental-{name}.log"
-    inc_s, inc_mb = partner_run(landing, incremental, as_of, incremental_log)
-    print(f"  {inc_s:.1f} s, {inc_mb:,.0f} MB peak", flush=True)
+    inc_s, inc_peaks = partner_run(landing, incremental, as_of, incremental_log)
+    inc_mb = inc_peaks["total"]
+    print(f"  {inc_s:.1f} s, {_peaks(inc_peaks)}", flush=True)
 
     differences = marts_differences(full, incremental)
     results = {
@@ -258,12 +287,16 @@ def main() -> None:
         "nightly_peak_mb": round(full_mb),
         "incremental_seconds": round(inc_s, 2),
         "incremental_peak_mb": round(inc_mb),
+        "nightly_peak_mb_by_process": full_peaks,
+        "incremental_peak_mb_by_process": inc_peaks,
         "nightly_time_ratio": round(full_s / base_s, 2),
         "incremental_time_ratio": round(inc_s / base_s, 2),
         "outputs_agree": not differences,
         "marts_differing_rows": differences,
         "nightly_slowest_steps": slowest_steps(full_log),
         "incremental_slowest_steps": slowest_steps(incremental_log),
+        "nightly_slowest_dbt_nodes": slowest_dbt_nodes(full_log),
+        "incremental_slowest_dbt_nodes": slowest_dbt_nodes(incremental_log),
         "cpus": os.cpu_count(),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -283,6 +316,16 @@ def main() -> None:
         print(f"  slowest steps, {label}:")
         for step in results[key]:
             print(f"    {step['step']:<44} {step['seconds']:8.2f} s")
+    print("  slowest dbt nodes, full:")
+    for node in results["nightly_slowest_dbt_nodes"]:
+        print(f"    {node['node']:<44} {node['seconds']:8.2f} s")
+
+
+def _peaks(peaks: dict) -> str:
+    return (
+        f"{peaks['total']:,} MB peak (Dagster's process {peaks['dagster']:,} MB, "
+        f"dbt's {peaks['dbt']:,} MB, each at its own peak)"
+    )
 
 
 if __name__ == "__main__":
