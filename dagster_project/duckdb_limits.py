@@ -1,12 +1,13 @@
 """How much memory and how many threads DuckDB may use in the job's heavy connections: dbt's
-(dbt_warehouse.py) and ingest's. DuckDB's own default is 80% of RAM per process; the job's
-processes (Dagster's and dbt's) together then reach several GB at scale 100 although the work
-spills to disk fine. A fixed limit keeps a night within a laptop's memory at any scale: 2 GB per
-connection (the job holds at most one heavy connection at a time, beside Dagster's own ~0.7 GB),
-so the job stays near 3 GB; operators beyond it spill to a temporary folder beside the build
-file. (1 GB was enough at scale 20, but not measured at scale 100, where an operator that cannot
-spill would fail the night: 2 GB leaves it room.) Set PARTNER_DUCKDB_MEMORY_LIMIT (a DuckDB
-size: '4GB', '75%') and PARTNER_DUCKDB_THREADS (default: DuckDB's, one per core) to change them.
+(dbt_warehouse.py) and ingest's. DuckDB's own default is 80% of RAM per process, so the job's
+processes (Dagster's and dbt's) together reached 7.6 GB at scale 100 although the work spills to
+disk fine. A fixed limit keeps a night within a laptop's memory at any scale: 1 GB per connection
+(the job holds at most one heavy connection at a time, beside Dagster's own ~0.6 GB), operators
+beyond it spilling to a temporary folder beside the build file. Measured by the benchmark
+(README "Benchmark"): the job peaks under 2 GB at scale 100 with it (2.5 GB with 2 GB); at scale
+500 the largest models run ~10-50% slower than with 2 GB, which an operator with the memory can
+buy back. Set PARTNER_DUCKDB_MEMORY_LIMIT (a DuckDB size: '4GB', '75%') and
+PARTNER_DUCKDB_THREADS (default: DuckDB's, one per core) to change them.
 
 dbt imports this module in its own process (through the plugin): it imports nothing.
 """
@@ -15,7 +16,7 @@ import os
 
 MEMORY_LIMIT_ENV = "PARTNER_DUCKDB_MEMORY_LIMIT"
 THREADS_ENV = "PARTNER_DUCKDB_THREADS"
-DEFAULT_MEMORY_LIMIT = "2GB"
+DEFAULT_MEMORY_LIMIT = "1GB"
 
 
 def duckdb_limits(build_file: str) -> dict[str, str]:
