@@ -8,15 +8,16 @@ the environment, never rendered as Jinja: PARTNER_BUILD_FILE (Dagster sets it to
 building), else PARTNER_WAREHOUSE, else ../data/warehouse.duckdb (relative paths are taken from
 the folder dbt runs in, dbt/ by default).
 
-It also bounds DuckDB's memory and threads (duckdb_limits.py). dbt imports this module in its own
-process: it imports nothing of the project but duckdb_limits, which imports nothing.
+It also bounds DuckDB's memory (sized to the data the file holds) and threads (duckdb_limits.py).
+dbt imports this module in its own process: it imports nothing of the project but
+duckdb_limits, which imports nothing.
 """
 
 import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from dagster_project.duckdb_limits import duckdb_limits
+from dagster_project.duckdb_limits import dbt_memory_limit, duckdb_limits, memory_limit_set
 
 CATALOG = "warehouse"  # the `database` of dbt/profiles.yml
 
@@ -42,6 +43,14 @@ class Plugin(BasePlugin):
         # runs before the profile's placeholder `attach ... if not exists`, which then does nothing
         conn.execute(f"attach '{path}' as {CATALOG}")
         conn.execute(f"use {CATALOG}")
+        if not memory_limit_set():
+            # sized to the data the file holds (duckdb_limits.py)
+            data_bytes = conn.execute(
+                "select used_blocks * block_size from pragma_database_size() "
+                "where database_name = $catalog",
+                {"catalog": CATALOG},
+            ).fetchone()[0]
+            conn.execute("set memory_limit = $value", {"value": dbt_memory_limit(data_bytes)})
 
     def configure_cursor(self, cursor) -> None:
         cursor.execute(f"use {CATALOG}")

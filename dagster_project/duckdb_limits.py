@@ -1,13 +1,21 @@
 """How much memory and how many threads DuckDB may use in the job's heavy connections: dbt's
 (dbt_warehouse.py) and ingest's. DuckDB's own default is 80% of RAM per process, so the job's
 processes (Dagster's and dbt's) together reached 7.6 GB at scale 100 although the work spills to
-disk fine. A fixed limit keeps a night within a laptop's memory at any scale: 1 GB per connection
-(the job holds at most one heavy connection at a time, beside Dagster's own ~0.6 GB), operators
-beyond it spilling to a temporary folder beside the build file. Measured by the benchmark
-(README "Benchmark"): the job peaks under 2 GB at scale 100 with it (2.5 GB with 2 GB); at scale
-500 the largest models run ~10-50% slower than with 2 GB, which an operator with the memory can
-buy back. Set PARTNER_DUCKDB_MEMORY_LIMIT (a DuckDB size: '4GB', '75%') and
-PARTNER_DUCKDB_THREADS (default: DuckDB's, one per core) to change them.
+disk fine. The limits keep a night within a laptop's memory at any scale, operators beyond them
+spilling to a temporary folder beside the build file:
+
+* ingest's connection: 1 GB (it inserts what Polars read; the Dagster process's memory is Polars');
+* dbt's connection: DBT_MEMORY_PER_DATA_BYTE times the data the build file holds when dbt
+  attaches it (raw and audit tables: the dbt step has dropped last night's models), within
+  DBT_MEMORY_MIN and DBT_MEMORY_MAX. The models' working set grows with the data (the widest hold
+  several credit rows per revenue line); one fixed limit was either too much for a small program
+  or too little for a large one. Measured with the benchmark (README "Benchmark"): at scale 100
+  (83 MB of data) 1 GB, and the job peaks at 1.9 GB (2.5 GB with 2 GB); at scale 500 (400 MB)
+  2 GB, where 1 GB made the night 27% slower (463 s against 365 s) and did not lower the job's
+  peak, which is ingest's.
+
+PARTNER_DUCKDB_MEMORY_LIMIT (a DuckDB size: '4GB', '75%') sets both instead, and
+PARTNER_DUCKDB_THREADS the threads (default: DuckDB's, one per core).
 
 dbt imports this module in its own process (through the plugin): it imports nothing.
 """
@@ -17,6 +25,16 @@ import os
 MEMORY_LIMIT_ENV = "PARTNER_DUCKDB_MEMORY_LIMIT"
 THREADS_ENV = "PARTNER_DUCKDB_THREADS"
 DEFAULT_MEMORY_LIMIT = "1GB"
+
+MB = 1_000_000
+DBT_MEMORY_PER_DATA_BYTE = 5
+DBT_MEMORY_MIN = 1_000 * MB
+DBT_MEMORY_MAX = 4_000 * MB
+
+
+def memory_limit_set() -> bool:
+    """Whether the operator set the memory limit (PARTNER_DUCKDB_MEMORY_LIMIT)."""
+    return bool(os.environ.get(MEMORY_LIMIT_ENV, "").strip())
 
 
 def duckdb_limits(build_file: str) -> dict[str, str]:
@@ -29,3 +47,9 @@ def duckdb_limits(build_file: str) -> dict[str, str]:
     if threads:
         limits["threads"] = threads
     return limits
+
+
+def dbt_memory_limit(data_bytes: int) -> str:
+    """dbt's memory limit for a build file holding `data_bytes` of data (DuckDB's used blocks)."""
+    limit = min(max(DBT_MEMORY_PER_DATA_BYTE * data_bytes, DBT_MEMORY_MIN), DBT_MEMORY_MAX)
+    return f"{limit // MB}MB"
