@@ -181,6 +181,18 @@ def held_back(landing: Path, day: str, aside: Path):
     return moved
 
 
+def restore_held_back(aside: Path, landing: Path, day: str) -> None:
+    """Put back the export folders of `day` that `held_back` moved aside and a killed run left
+    there (`aside/<source>` is `landing/<source>/<day>`)."""
+    if not aside.is_dir():
+        return
+    for held in sorted(p for p in aside.iterdir() if p.is_dir()):
+        home = landing / held.name / day
+        if not home.exists():
+            print(f"restoring {home} (held back by an interrupted run)", flush=True)
+            os.replace(held, home)
+
+
 def marts_differences(full: Path, incremental: Path) -> dict[str, int]:
     """Rows in one warehouse's marts and not in the other's, per mart (EXCEPT ALL both ways);
     a mart present in only one counts as -1. Doubles are compared rounded to 9 decimals, as
@@ -234,6 +246,8 @@ def main() -> None:
     yesterday = (dt.date.fromisoformat(as_of) - dt.timedelta(days=1)).isoformat()
     python = sys.executable
 
+    aside = OUT / f"held-back-{name}"
+    restore_held_back(aside, landing, END_DATE)  # left by a benchmark killed mid-run
     if not landing.exists():
         print(f"generating scale {args.scale:g} into {landing} ...", flush=True)
         command = [python, "-m", "dagster_project.cli", "generate", "--out", str(landing)]
@@ -260,7 +274,6 @@ def main() -> None:
     incremental = OUT / f"warehouse-incremental-{name}.duckdb"
     fresh(incremental)
     print(f"yesterday's warehouse (as of {yesterday}, without the last export) ...", flush=True)
-    aside = OUT / f"held-back-{name}"
     shutil.rmtree(aside, ignore_errors=True)
     moved = held_back(landing, as_of, aside)
     try:
