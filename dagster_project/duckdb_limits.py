@@ -11,8 +11,9 @@ spilling to a temporary folder beside the build file:
   several credit rows per revenue line); one fixed limit was either too much for a small program
   or too little for a large one. Measured with the benchmark (README "Benchmark"): at scale 100
   (83 MB of data) 1 GB, and the job peaks at 1.9 GB (2.5 GB with 2 GB); at scale 500 (400 MB)
-  2 GB, where 1 GB made the night 27% slower (463 s against 365 s) and did not lower the job's
-  peak, which is ingest's.
+  2 GB: there the three largest models took 84 s with 1 GB against 63 s with 2 GB (each model's
+  SQL timed alone, one after the other), and 1 GB did not lower the job's peak, which is
+  ingest's.
 
 PARTNER_DUCKDB_MEMORY_LIMIT (a DuckDB size: '4GB', '75%') sets both instead, and
 PARTNER_DUCKDB_THREADS the threads (default: DuckDB's, one per core).
