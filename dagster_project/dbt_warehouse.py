@@ -17,7 +17,7 @@ import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from dagster_project.duckdb_limits import dbt_memory_limit, duckdb_limits, memory_limit_set
+from dagster_project.duckdb_limits import duckdb_limits
 
 CATALOG = "warehouse"  # the `database` of dbt/profiles.yml
 
@@ -30,8 +30,6 @@ def build_file() -> str:
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:
-        for name, value in duckdb_limits(build_file()).items():
-            conn.execute(f"set {name} = $value", {"value": value})
         path = build_file()
         if os.environ.get("PARTNER_BUILD_FILE") and not os.path.exists(path):
             # the run that made it ended (interrupted or failed) and discarded it while this dbt
@@ -39,18 +37,18 @@ class Plugin(BasePlugin):
             raise RuntimeError(
                 f"the build file {path} is gone: its nightly run has ended; start a new run"
             )
-        path = path.replace("'", "''")
+        quoted = path.replace("'", "''")
         # runs before the profile's placeholder `attach ... if not exists`, which then does nothing
-        conn.execute(f"attach '{path}' as {CATALOG}")
+        conn.execute(f"attach '{quoted}' as {CATALOG}")
         conn.execute(f"use {CATALOG}")
-        if not memory_limit_set():
-            # sized to the data the file holds (duckdb_limits.py)
-            data_bytes = conn.execute(
-                "select used_blocks * block_size from pragma_database_size() "
-                "where database_name = $catalog",
-                {"catalog": CATALOG},
-            ).fetchone()[0]
-            conn.execute("set memory_limit = $value", {"value": dbt_memory_limit(data_bytes)})
+        # the memory limit is sized to the data the file holds (duckdb_limits.py)
+        data_bytes = conn.execute(
+            "select used_blocks * block_size from pragma_database_size() "
+            "where database_name = $catalog",
+            {"catalog": CATALOG},
+        ).fetchone()[0]
+        for name, value in duckdb_limits(path, data_bytes).items():
+            conn.execute(f"set {name} = $value", {"value": value})
 
     def configure_cursor(self, cursor) -> None:
         cursor.execute(f"use {CATALOG}")

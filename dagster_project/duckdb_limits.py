@@ -33,15 +33,12 @@ DBT_MEMORY_MIN = 1_000 * MB
 DBT_MEMORY_MAX = 4_000 * MB
 
 
-def memory_limit_set() -> bool:
-    """Whether the operator set the memory limit (PARTNER_DUCKDB_MEMORY_LIMIT)."""
-    return bool(os.environ.get(MEMORY_LIMIT_ENV, "").strip())
-
-
-def duckdb_limits(build_file: str) -> dict[str, str]:
-    """DuckDB settings (name -> value) for a connection working on `build_file`."""
+def duckdb_limits(build_file: str, dbt_data_bytes: int | None = None) -> dict[str, str]:
+    """DuckDB settings (name -> value) for a connection working on `build_file`: ingest's, or
+    dbt's when `dbt_data_bytes` says how much data the file holds (DuckDB's used blocks)."""
+    default = DEFAULT_MEMORY_LIMIT if dbt_data_bytes is None else dbt_memory_limit(dbt_data_bytes)
     limits = {
-        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT,
+        "memory_limit": os.environ.get(MEMORY_LIMIT_ENV, "").strip() or default,
         "temp_directory": f"{build_file}.tmp",
     }
     threads = os.environ.get(THREADS_ENV, "").strip()
